@@ -1,0 +1,52 @@
+# Entry points. `make run` and `make test` install whatever is missing first.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export CARGO_TERM_COLOR ?= never
+
+
+.PHONY: help run test tools build sandbox-build fmt-check lint lint-ssr lint-wasm unit e2e clean-site
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+run: tools build sandbox-build ## Install what is missing, build, run sandbox (:8006) + app (:3000) until Ctrl-C
+	scripts/run.sh
+
+test: tools fmt-check lint unit e2e ## Install what is missing and run every test layer
+	@echo "make test: all layers passed"
+
+tools: ## Install missing tools (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, chromium, npm packages)
+	scripts/install-tools.sh
+
+build: ## Release build of the server and the WASM bundle (cargo-leptos)
+	cargo leptos build --release
+
+sandbox-build: ## Release build of the sandbox platform
+	cargo build --release -p sandbox
+
+fmt-check: ## rustfmt check
+	cargo fmt --all -- --check
+
+lint: lint-ssr lint-wasm ## clippy -D warnings for the server build and the wasm32 hydrate build
+
+lint-ssr:
+	cargo clippy -p autogpt --features client --all-targets -- -D warnings
+	cargo clippy -p app --features ssr --all-targets -- -D warnings
+	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p sandbox --all-targets -- -D warnings
+
+lint-wasm:
+	cargo clippy -p autogpt --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+# Per package with its own features: `cargo test --workspace` would unify
+# `ssr` and `hydrate` and break.
+unit: ## Unit and integration tests of every crate
+	cargo test -p autogpt --features client
+	cargo test -p app --features ssr
+	cargo test -p server
+	cargo test -p sandbox
+
+e2e: build sandbox-build ## Playwright suite in Debian's Chromium against the release build
+	scripts/e2e.sh

@@ -1,0 +1,3 @@
+//! Server-rendered building blocks shared by the pages (no WASM of their own).
+
+pub mod layout;

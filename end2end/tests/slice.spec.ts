@@ -1,0 +1,60 @@
+// The first vertical slice: SSR, hydration, health, and the sandbox's discovery document.
+import { expect, test } from "@playwright/test";
+import { platformUrl, snapshot, waitForHydration } from "./helpers";
+
+test("connect page is rendered on the server with the sign-in panel", async ({ browser }) => {
+  // JavaScript off: what the server sent, nothing else.
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/connect");
+  await expect(page.getByRole("heading", { name: "Connect to AutoGPT" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Sign in with AutoGPT" })).toHaveAttribute(
+    "href",
+    "/api/autogpt/authorize",
+  );
+  await expect(page.getByText("Or use API key instead")).toBeVisible();
+  await expect(page.locator("[data-hydrated]")).toHaveAttribute("data-hydrated", "false");
+  await context.close();
+});
+
+test("the hydrated toggle switches to the API-key form without a reload", async ({ page }) => {
+  await page.goto("/connect");
+  await waitForHydration(page);
+  await page.getByText("Or use API key instead").click();
+  // Handled by the island in the browser: the URL did not change.
+  await expect(page).toHaveURL(/\/connect$/);
+  const key = page.getByLabel("Enter your AutoGPT API key");
+  await expect(key).toBeVisible();
+  await expect(key).toHaveAttribute("type", "password");
+  await expect(page.getByRole("button", { name: "Authorize with API Key" })).toBeVisible();
+  await snapshot(page, "connect-api-key-form");
+  await page.getByText("Back to sign in").click();
+  await expect(page.getByRole("link", { name: "Sign in with AutoGPT" })).toBeVisible();
+  await snapshot(page, "connect-sign-in");
+});
+
+test("the toggle also works without JavaScript (plain link)", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/connect");
+  await page.getByText("Or use API key instead").click();
+  await expect(page).toHaveURL(/method=api_key/);
+  await expect(page.getByLabel("Enter your AutoGPT API key")).toBeVisible();
+  await context.close();
+});
+
+test("healthz answers JSON", async ({ request }) => {
+  const response = await request.get("/healthz");
+  expect(response.status()).toBe(200);
+  expect(await response.json()).toMatchObject({ status: "ok" });
+});
+
+test("the sandbox platform publishes its OpenID configuration", async ({ request }) => {
+  const response = await request.get(`${platformUrl}/.well-known/openid-configuration`);
+  expect(response.status()).toBe(200);
+  const doc = await response.json();
+  expect(doc.authorization_endpoint).toBe(`${platformUrl}/oauth/authorize`);
+  expect(doc.token_endpoint).toBe(`${platformUrl}/oauth/token`);
+  expect(doc.revocation_endpoint).toBe(`${platformUrl}/oauth/revoke`);
+  expect(doc.userinfo_endpoint).toBe(`${platformUrl}/oauth/userinfo`);
+});

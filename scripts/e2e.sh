@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs the Playwright suite against the release build: starts the sandbox
+# platform and the server on free loopback ports, waits for both, runs the
+# tests, and stops both by PID whatever happens (checklist 66, 67).
+# Expects `cargo leptos build --release` and `cargo build --release -p sandbox`
+# to have run (the Makefile's `e2e` target does both).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+SANDBOX_PORT=$(free_port)
+APP_PORT=$(free_port)
+export AUTOGPT_URL="http://127.0.0.1:${SANDBOX_PORT}"
+export APP_URL="http://127.0.0.1:${APP_PORT}"
+WORK=$(mktemp -d)
+LOGS="end2end/artifacts/logs"
+mkdir -p "$LOGS" end2end/artifacts
+
+PIDS=()
+cleanup() {
+  stop_pids "${PIDS[@]+"${PIDS[@]}"}"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+target/release/sandbox --addr "127.0.0.1:${SANDBOX_PORT}" --client-origin "$APP_URL" \
+  >"$LOGS/sandbox.log" 2>&1 &
+PIDS+=($!)
+wait_http "$AUTOGPT_URL/.well-known/openid-configuration" "${PIDS[-1]}"
+
+LEPTOS_SITE_ADDR="127.0.0.1:${APP_PORT}" DATABASE_URL="sqlite://${WORK}/app.db" \
+  APP_SECRET_FILE="${WORK}/app-secret" RUST_LOG="${RUST_LOG:-info}" \
+  target/release/server >"$LOGS/server.log" 2>&1 &
+PIDS+=($!)
+wait_http "$APP_URL/healthz" "${PIDS[-1]}"
+
+echo "e2e: sandbox $AUTOGPT_URL (pid ${PIDS[0]}), app $APP_URL (pid ${PIDS[1]})"
+cd end2end
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test "$@"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the sandbox platform (http://127.0.0.1:8006) and the app
+# (http://127.0.0.1:3000) from the release build, in the foreground, until
+# Ctrl-C; both are stopped by PID on the way out.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+SANDBOX_ADDR="${SANDBOX_ADDR:-127.0.0.1:8006}"
+PIDS=()
+trap 'stop_pids "${PIDS[@]+"${PIDS[@]}"}"' EXIT
+trap 'exit 130' INT TERM
+
+target/release/sandbox --addr "$SANDBOX_ADDR" &
+PIDS+=($!)
+wait_http "http://${SANDBOX_ADDR}/.well-known/openid-configuration" "${PIDS[-1]}"
+
+target/release/server &
+PIDS+=($!)
+wait_http "http://127.0.0.1:3000/healthz" "${PIDS[-1]}" || true
+echo
+echo "  AutoGPT Connect:  http://127.0.0.1:3000/connect"
+echo "  Sandbox platform: http://${SANDBOX_ADDR}   (demo users: alice@example.com / alice-password, bob@example.com / bob-password)"
+echo "  Press Ctrl-C to stop."
+wait "${PIDS[1]}"

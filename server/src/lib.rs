@@ -1,0 +1,10 @@
+//! The AutoGPT Connect web server: configuration, router, HTTP routes and
+//! start-up. `main.rs` only calls [`Application::build`] and runs it; tests do
+//! the same with port 0.
+
+pub mod config;
+pub mod routes;
+mod startup;
+pub mod telemetry;
+
+pub use startup::{AppState, Application, router};

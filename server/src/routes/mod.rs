@@ -1,0 +1,3 @@
+//! Plain axum routes (everything that is not a Leptos page or server function).
+
+pub mod health;

@@ -1,0 +1,66 @@
+//! HTTP-level tests of the server: a real listener on 127.0.0.1:0 (checklist 66, 67).
+
+use std::collections::HashMap;
+
+use server::{Application, config::Settings};
+
+/// A running server on a free loopback port.
+struct TestApp {
+    url: String,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+async fn spawn_app() -> TestApp {
+    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml")).unwrap();
+    let env: HashMap<String, String> = [("LEPTOS_SITE_ADDR", "127.0.0.1:0")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let settings = Settings::from_sources(&file, &env).expect("test settings");
+    let app = Application::build(settings).await.expect("bind");
+    let addr = app.local_addr().unwrap();
+    assert!(addr.ip().is_loopback());
+    let task = tokio::spawn(async move {
+        app.run_until_stopped().await.expect("server runs");
+    });
+    TestApp { url: format!("http://{addr}"), _task: task }
+}
+
+#[tokio::test]
+async fn healthz_answers_json() {
+    let app = spawn_app().await;
+    let response = reqwest::get(format!("{}/healthz", app.url)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn connect_page_is_server_rendered_with_the_sign_in_panel() {
+    let app = spawn_app().await;
+    let response = reqwest::get(format!("{}/connect", app.url)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Sign in with AutoGPT"), "{html}");
+    assert!(html.contains("Or use API key instead"));
+    assert!(html.contains(r#"href="/api/autogpt/authorize""#));
+    // Islands mode: the island is marked for hydration and the bundle is referenced.
+    assert!(html.contains("<leptos-island"), "{html}");
+    assert!(html.contains("/pkg/autogpt-connect.js"));
+}
+
+#[tokio::test]
+async fn connect_page_shows_the_error_banner_as_text() {
+    let app = spawn_app().await;
+    let url = format!("{}/connect?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E", app.url);
+    let html = reqwest::get(url).await.unwrap().text().await.unwrap();
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+    assert!(!html.contains("<script>alert(1)</script>"));
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404() {
+    let app = spawn_app().await;
+    let response = reqwest::get(format!("{}/no-such-page", app.url)).await.unwrap();
+    assert_eq!(response.status(), 404);
+}
