@@ -1,0 +1,134 @@
+//! The admin API: faults, token expiry, settings, reset.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+#[tokio::test]
+async fn fault_status_applies_to_next_n_requests_only() {
+    let sb = spawn().await;
+    let f = sb.admin(Method::POST, "/faults", json!({"route": "/oauth/token", "status": 503, "count": 2})).await;
+    assert_eq!(f["remaining"], 2);
+    assert_eq!(sb.refresh("x").await.status(), 503);
+    assert_eq!(sb.refresh("x").await.status(), 503);
+    assert_eq!(sb.refresh("x").await.status(), 400);
+    let faults = sb.admin(Method::GET, "/faults", Value::Null).await;
+    assert_eq!(faults, json!([]));
+}
+
+#[tokio::test]
+async fn fault_prefix_method_and_delay() {
+    let sb = spawn().await;
+    let t = sb.alice().await;
+    sb.admin(
+        Method::POST,
+        "/faults",
+        json!({"route": "/api/external/v1/*", "method": "GET", "delay_ms": 50, "status": 500}),
+    )
+    .await;
+    let start = std::time::Instant::now();
+    let (s, _, text) = sb.api(Method::GET, "/grants/", Some(&t.access), None).await;
+    assert!(start.elapsed() >= std::time::Duration::from_millis(50));
+    assert_eq!((s.as_u16(), text.as_str()), (500, r#"{"detail":"Injected fault"}"#));
+    let (s, _, _) = sb.api(Method::GET, "/grants/", Some(&t.access), None).await;
+    assert_eq!(s, 200);
+}
+
+#[tokio::test]
+async fn fault_drop_connection() {
+    let sb = spawn().await;
+    sb.admin(Method::POST, "/faults", json!({"route": "/oauth/userinfo", "drop": true})).await;
+    let result = async {
+        let resp = sb.http.get(sb.url("/oauth/userinfo")).send().await?;
+        resp.bytes().await
+    }
+    .await;
+    assert!(result.is_err(), "connection dropped");
+    let resp = sb.http.get(sb.url("/oauth/userinfo")).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+}
+
+#[tokio::test]
+async fn fault_validation_and_clear() {
+    let sb = spawn().await;
+    for body in
+        [json!({"route": "oauth/token", "status": 500}), json!({"route": "/x"}), json!({"route": "/x", "status": 1000})]
+    {
+        let resp = sb.http.post(sb.url("/__admin/faults")).json(&body).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{body}");
+    }
+    let resp = sb.http.post(sb.url("/__admin/faults")).body("{oops").send().await.unwrap();
+    assert_eq!(resp.status(), 400);
+    sb.admin(Method::POST, "/faults", json!({"route": "/healthz", "status": 500, "count": 5})).await;
+    let r = sb.admin(Method::DELETE, "/faults", Value::Null).await;
+    assert_eq!(r, json!({"cleared": 1}));
+}
+
+#[tokio::test]
+async fn expire_tokens_by_user_and_by_token() {
+    let sb = spawn().await;
+    let alice = sb.alice().await;
+    let bob = sb.tokens_for("agpt_bob_dev_key", ALL_SCOPES).await;
+    let r = sb.admin(Method::POST, "/tokens/expire", json!({"email": "alice@example.com"})).await;
+    assert_eq!(r, json!({"expired": 1}));
+    let (s, h, text) = sb.api(Method::GET, "/grants/", Some(&alice.access), None).await;
+    assert_eq!((s.as_u16(), text.as_str()), (401, r#"{"detail":"Access token has expired"}"#));
+    assert_eq!(h["www-authenticate"], "Bearer");
+    let (s, _, _) = sb.api(Method::GET, "/grants/", Some(&bob.access), None).await;
+    assert_eq!(s, 200);
+    // refresh still works after access expiry (that is what the client does)
+    assert_eq!(sb.refresh(&alice.refresh).await.status(), 200);
+    let r = sb.admin(Method::POST, "/tokens/expire", json!({"token": bob.refresh, "kind": "refresh"})).await;
+    assert_eq!(r, json!({"expired": 1}));
+    let resp = sb.refresh(&bob.refresh).await;
+    assert_eq!(resp.status(), 400);
+    let resp = sb
+        .http
+        .post(sb.url("/__admin/tokens/expire"))
+        .json(&json!({"email": "nobody@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+}
+
+#[tokio::test]
+async fn settings_change_at_run_time() {
+    let sb = spawn().await;
+    let s = sb.admin(Method::GET, "/settings", Value::Null).await;
+    assert_eq!(s["token_rate_limit"], 20);
+    assert_eq!(s["quirks"]["nested_token_errors"], false);
+    let s = sb
+        .admin(Method::POST, "/settings", json!({"access_token_ttl_secs": 5, "quirks": {"nested_token_errors": true}}))
+        .await;
+    assert_eq!(s["access_token_ttl_secs"], 5);
+    let t = sb.alice().await;
+    assert_eq!(t.body["expires_in"], 5);
+    let body: Value = sb.refresh("nope").await.json().await.unwrap();
+    assert_eq!(body["detail"]["error"], "invalid_grant");
+    let resp = sb.http.post(sb.url("/__admin/settings")).json(&json!({"time_factor": -1.0})).send().await.unwrap();
+    assert_eq!(resp.status(), 400);
+}
+
+#[tokio::test]
+async fn reset_restores_seed() {
+    let sb = spawn().await;
+    sb.alice_grant("google", "google:gmail.readonly").await;
+    sb.admin(Method::POST, "/settings", json!({"token_rate_limit": 1})).await;
+    let r = sb.admin(Method::POST, "/reset", Value::Null).await;
+    assert_eq!(r, json!({"reset": true}));
+    assert_eq!(sb.admin(Method::GET, "/grants", Value::Null).await, json!([]));
+    assert_eq!(sb.admin(Method::GET, "/settings", Value::Null).await["token_rate_limit"], 20);
+    assert_eq!(sb.admin(Method::GET, "/executions", Value::Null).await, json!([]));
+    assert_eq!(sb.admin(Method::POST, "/snapshot", Value::Null).await, json!({"saved": false}));
+}
+
+#[tokio::test]
+async fn admin_revoke_unknown_grant_is_404() {
+    let sb = spawn().await;
+    let resp = sb.http.post(sb.url("/__admin/grants/nope/revoke")).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let resp = sb.http.post(sb.url("/__admin/deliveries/nope/redeliver")).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+}

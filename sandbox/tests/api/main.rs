@@ -1,0 +1,12 @@
+//! HTTP-level integration tests of the sandbox, started in-process on 127.0.0.1:0.
+//! Checklist numbers (security-checklist.md) appear in test names.
+
+mod admin;
+mod connect;
+mod discovery;
+mod external;
+mod login;
+mod oauth_authorize;
+mod oauth_token;
+mod support;
+mod webhooks;
