@@ -6,11 +6,17 @@
 //! for the browser. Nothing under `server` ever reaches the WASM bundle.
 #![recursion_limit = "256"]
 
+pub mod api;
 pub mod components;
+pub mod connect_flow;
 pub mod islands;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
 mod ui_config;
 mod shell;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 pub use shell::{App, shell};
 pub use ui_config::{AgentConfig, ProviderConfig, UiConfig};

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -40,9 +40,11 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage />
-                    <Route path=StaticSegment("connect") view=ConnectPage />
-                    <Route path=StaticSegment("agents") view=AgentsPage />
-                    <Route path=StaticSegment("executions") view=ExecutionsPage />
+                    // Async: the whole page is rendered before it is sent, so it works
+                    // without JavaScript (B8) and islands hydrate without flicker.
+                    <Route path=StaticSegment("connect") view=ConnectPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("agents") view=AgentsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("executions") view=ExecutionsPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

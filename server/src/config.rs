@@ -5,6 +5,9 @@
 use std::{collections::HashMap, fmt, net::SocketAddr, path::PathBuf};
 
 use app::UiConfig;
+use autogpt::ids::ClientId;
+use autogpt::origin::RedirectUri;
+use autogpt::secret::{ClientSecret, WebhookSecret};
 use serde::Deserialize;
 use url::Url;
 
@@ -24,7 +27,37 @@ pub struct Settings {
     pub autogpt: AutoGptSettings,
     /// What the pages offer.
     pub ui: UiConfig,
+    /// `DATABASE_URL`: `sqlite://...` (default, under `data/`) or `postgres://...`.
+    pub database_url: String,
+    /// `APP_SECRET` key material (cookies, token encryption).
+    pub app_secret: AppSecret,
+    /// `APP_ENV=production`: insecure development defaults are refused.
+    pub production: bool,
 }
+
+/// Key material for token encryption. `Debug` never shows it (checklist 37).
+#[derive(Clone)]
+pub struct AppSecret(Vec<u8>);
+
+impl AppSecret {
+    /// The key material.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AppSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AppSecret([redacted])")
+    }
+}
+
+/// Development defaults that match the sandbox's seed (PRODUCT.md §6); refused in production.
+const DEV_CLIENT_ID: &str = "dev-client";
+const DEV_CLIENT_SECRET: &str = "dev-client-secret";
+const DEV_WEBHOOK_SECRET: &str = "whsec_dev";
+const DEV_DATABASE_URL: &str = "sqlite://data/app.db";
+const DEV_SECRET_FILE: &str = "data/app-secret";
 
 /// Location and names of the built front end.
 #[derive(Clone, Debug)]
@@ -46,6 +79,14 @@ pub struct AutoGptSettings {
     pub api_base: String,
     /// Scopes requested at sign-in.
     pub scopes: Vec<String>,
+    /// `AUTOGPT_CLIENT_ID`.
+    pub client_id: ClientId,
+    /// `AUTOGPT_CLIENT_SECRET`.
+    pub client_secret: ClientSecret,
+    /// `AUTOGPT_REDIRECT_URI` (default `{APP_URL}/api/autogpt/callback`).
+    pub redirect_uri: RedirectUri,
+    /// `AUTOGPT_WEBHOOK_SECRET`: comma-separated, current first (rotation, checklist 53).
+    pub webhook_secrets: Vec<WebhookSecret>,
 }
 
 /// All configuration problems found, one per line.
@@ -138,21 +179,121 @@ impl Settings {
             problems.push(format!("AUTOGPT_API_BASE: `{api_base}` must start with `/` and not end with one"));
         }
 
-        match (listen, public_url, autogpt_url) {
-            (Some(listen), Some(public_url), Some(url)) if problems.is_empty() => Ok(Self {
-                listen,
-                public_url,
-                site: SiteSettings {
-                    output_name: var("LEPTOS_OUTPUT_NAME", &file.site.output_name),
-                    root: PathBuf::from(var("LEPTOS_SITE_ROOT", &file.site.root)),
-                    pkg_dir: var("LEPTOS_SITE_PKG_DIR", &file.site.pkg_dir),
-                },
-                autogpt: AutoGptSettings { url, api_base, scopes: file.autogpt.scopes },
-                ui: UiConfig { providers: file.providers, agents: file.agents },
-            }),
+        let production = env.get("APP_ENV").is_some_and(|v| v.eq_ignore_ascii_case("production"));
+        let client_id = var("AUTOGPT_CLIENT_ID", DEV_CLIENT_ID);
+        let client_secret = var("AUTOGPT_CLIENT_SECRET", DEV_CLIENT_SECRET);
+        let webhook_secrets: Vec<String> = var("AUTOGPT_WEBHOOK_SECRET", DEV_WEBHOOK_SECRET)
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if webhook_secrets.is_empty() {
+            problems.push("AUTOGPT_WEBHOOK_SECRET: at least one secret is needed to accept webhooks".into());
+        }
+        let database_url = var("DATABASE_URL", DEV_DATABASE_URL);
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            problems.push("DATABASE_URL: must start with sqlite:// or postgres://".into());
+        }
+        let app_secret = match env.get("APP_SECRET") {
+            Some(s) if s.len() >= 32 => Some(AppSecret(s.as_bytes().to_vec())),
+            Some(_) => {
+                problems.push("APP_SECRET: must be at least 32 characters of random key material".into());
+                None
+            }
+            None if production => {
+                problems.push("APP_SECRET: required in production (32+ random characters)".into());
+                None
+            }
+            None => match dev_secret(&var("APP_SECRET_FILE", DEV_SECRET_FILE)) {
+                Ok(secret) => Some(secret),
+                Err(e) => {
+                    problems.push(format!("APP_SECRET_FILE: {e}"));
+                    None
+                }
+            },
+        };
+        if production {
+            if public_url.as_ref().is_some_and(|u| u.scheme() != "https") {
+                problems.push("APP_URL: must be https in production".into());
+            }
+            if client_id == DEV_CLIENT_ID {
+                problems.push("AUTOGPT_CLIENT_ID: the development client id is refused in production".into());
+            }
+            if client_secret == DEV_CLIENT_SECRET {
+                problems.push("AUTOGPT_CLIENT_SECRET: the development default is refused in production".into());
+            }
+            if webhook_secrets.iter().any(|s| s == DEV_WEBHOOK_SECRET) {
+                problems.push("AUTOGPT_WEBHOOK_SECRET: the development default is refused in production".into());
+            }
+        }
+        let redirect_uri = match &public_url {
+            Some(app) => {
+                let default = format!("{}api/autogpt/callback", app.as_str());
+                match RedirectUri::new(var("AUTOGPT_REDIRECT_URI", &default)) {
+                    Ok(uri) => Some(uri),
+                    Err(e) => {
+                        problems.push(format!("AUTOGPT_REDIRECT_URI: {e}"));
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+
+        match (listen, public_url, autogpt_url, redirect_uri, app_secret) {
+            (Some(listen), Some(public_url), Some(url), Some(redirect_uri), Some(app_secret))
+                if problems.is_empty() =>
+            {
+                Ok(Self {
+                    listen,
+                    public_url,
+                    site: SiteSettings {
+                        output_name: var("LEPTOS_OUTPUT_NAME", &file.site.output_name),
+                        root: PathBuf::from(var("LEPTOS_SITE_ROOT", &file.site.root)),
+                        pkg_dir: var("LEPTOS_SITE_PKG_DIR", &file.site.pkg_dir),
+                    },
+                    autogpt: AutoGptSettings {
+                        url,
+                        api_base,
+                        scopes: file.autogpt.scopes,
+                        client_id: ClientId::new(client_id),
+                        client_secret: ClientSecret::new(client_secret),
+                        redirect_uri,
+                        webhook_secrets: webhook_secrets.into_iter().map(WebhookSecret::new).collect(),
+                    },
+                    ui: UiConfig { providers: file.providers, agents: file.agents },
+                    database_url,
+                    app_secret,
+                    production,
+                })
+            }
             _ => Err(ConfigErrors(problems)),
         }
     }
+}
+
+/// Development only: the key material kept in `path`, created with 32 random bytes (hex)
+/// on first start so sessions and stored tokens survive restarts.
+fn dev_secret(path: &str) -> Result<AppSecret, String> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        let text = text.trim();
+        if text.len() >= 32 {
+            return Ok(AppSecret(text.as_bytes().to_vec()));
+        }
+        return Err(format!("{path} holds fewer than 32 characters"));
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| format!("no random source: {e}"))?;
+    let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(dir) = std::path::Path::new(path).parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, &text).map_err(|e| format!("cannot write {path}: {e}"))?;
+    Ok(AppSecret(text.into_bytes()))
 }
 
 /// Parses an origin: `http(s)://host[:port]` with nothing after it.
@@ -180,7 +321,37 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        let mut env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        env.entry("APP_SECRET".into()).or_insert_with(|| "x".repeat(32));
+        env
+    }
+
+    #[test]
+    fn production_refuses_every_insecure_default_by_name() {
+        let mut vars = env(&[("APP_ENV", "production"), ("APP_URL", "http://app.test")]);
+        vars.remove("APP_SECRET");
+        let errors = Settings::from_sources(EMBEDDED_FILE, &vars).expect_err("insecure");
+        let text = errors.to_string();
+        for name in ["APP_SECRET", "APP_URL", "AUTOGPT_CLIENT_ID", "AUTOGPT_CLIENT_SECRET", "AUTOGPT_WEBHOOK_SECRET"] {
+            assert!(text.contains(name), "{name} missing from:\n{text}");
+        }
+    }
+
+    #[test]
+    fn webhook_secrets_are_a_comma_separated_list() {
+        let s = Settings::from_sources(EMBEDDED_FILE, &env(&[("AUTOGPT_WEBHOOK_SECRET", "new, old")])).unwrap();
+        assert_eq!(s.autogpt.webhook_secrets.len(), 2);
+        assert_eq!(s.autogpt.redirect_uri.as_str(), "http://127.0.0.1:3000/api/autogpt/callback");
+    }
+
+    #[test]
+    fn item37_settings_debug_shows_no_secret() {
+        let s = Settings::from_sources(EMBEDDED_FILE, &env(&[("APP_SECRET", "super-secret-key-material-0123456789")]))
+            .unwrap();
+        let debug = format!("{s:?}");
+        for secret in ["super-secret-key-material", "dev-client-secret", "whsec_dev"] {
+            assert!(!debug.contains(secret), "{secret} leaked");
+        }
     }
 
     #[test]

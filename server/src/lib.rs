@@ -3,6 +3,7 @@
 //! the same with port 0.
 
 pub mod config;
+pub mod middleware;
 pub mod routes;
 mod startup;
 pub mod telemetry;

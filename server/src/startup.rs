@@ -1,13 +1,26 @@
-//! Start-up: the shared [`AppState`], the router and the listener.
+//! Start-up: the shared [`AppState`], the services, the router and the listener.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use axum::{Router, extract::FromRef, routing::get};
+use app::server::{EventBus, Storage, SystemClock, TokenCipher, TokenManager};
+use app::service::reconcile::{self, ReconcileSettings};
+use app::service::{AppContext, PlatformRefresher, ServiceConfig};
+use autogpt::client::{ApiBasePath, ExternalApiClient, OAuthClient, Transport};
+use autogpt::origin::{Origin, PlatformUrl, WebhookUrl};
+use autogpt::scope::Scope;
+use autogpt::webhook::WebhookVerifier;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::{config::Settings, routes};
+use crate::config::Settings;
+use crate::middleware::{self, Metrics, RateLimits};
+use crate::routes;
 
 /// State shared by every route and server function.
 #[derive(Clone, FromRef)]
@@ -16,20 +29,52 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The settings the server started with.
     pub settings: Arc<Settings>,
+    /// Services (storage, tokens, platform clients, events).
+    pub ctx: AppContext,
+    /// Prometheus counters.
+    pub metrics: Metrics,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Binding the listener failed.
+    #[error("cannot listen: {0}")]
+    Bind(#[from] std::io::Error),
+    /// The database could not be opened or migrated.
+    #[error("storage: {0}")]
+    Storage(String),
+    /// A setting that passed validation could not be used.
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 /// A bound, not yet running server.
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    state: AppState,
 }
 
 impl Application {
-    /// Binds the listener (port 0 picks a free port) and builds the router.
-    pub async fn build(settings: Settings) -> std::io::Result<Self> {
+    /// Opens storage, builds the services, binds the listener (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        Self::build_with_limits(settings, RateLimits::default()).await
+    }
+
+    /// [`Application::build`] with explicit rate limits (tests lower them).
+    pub async fn build_with_limits(settings: Settings, limits: RateLimits) -> Result<Self, StartError> {
+        let ctx = services(&settings).await?;
         let listener = TcpListener::bind(settings.listen).await?;
-        let state = AppState { leptos_options: leptos_options(&settings, listener.local_addr()?), settings: Arc::new(settings) };
-        Ok(Self { listener, router: router(state) })
+        let addr = listener.local_addr()?;
+        let state = AppState {
+            leptos_options: leptos_options(&settings, addr),
+            settings: Arc::new(settings),
+            ctx,
+            metrics: Metrics::new(),
+        };
+        let router = router(state.clone(), limits);
+        Ok(Self { listener, router, state })
     }
 
     /// The address actually bound.
@@ -37,31 +82,132 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until Ctrl-C or SIGTERM.
+    /// The shared state (tests reach the services through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, with the background reconciliation running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+        let upkeep = tokio::spawn(reconcile::run(
+            self.state.ctx.clone(),
+            ReconcileSettings { every: Duration::from_secs(15), stale_after_secs: 30, freshness_window_secs: 600 },
+        ));
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
-            .await
+            .await;
+        upkeep.abort();
+        served
     }
 }
 
+/// Builds the services from the settings.
+pub async fn services(settings: &Settings) -> Result<AppContext, StartError> {
+    let config = |e: &dyn std::fmt::Display| StartError::Config(e.to_string());
+    let cipher = TokenCipher::new(settings.app_secret.expose()).map_err(|e| config(&e))?;
+    let storage =
+        Storage::open(&settings.database_url, cipher).await.map_err(|e| StartError::Storage(e.to_string()))?;
+    let events = EventBus::start(&storage).await.map_err(|e| StartError::Storage(e.to_string()))?;
+    let platform = PlatformUrl::parse(settings.autogpt.url.as_str()).map_err(|e| config(&e))?;
+    let app_origin = Origin::parse(settings.public_url.as_str()).map_err(|e| config(&e))?;
+    let transport = Transport::new().map_err(|e| config(&e))?;
+    let oauth = OAuthClient::new(
+        transport.clone(),
+        platform.clone(),
+        settings.autogpt.client_id.clone(),
+        settings.autogpt.client_secret.clone(),
+        settings.autogpt.redirect_uri.clone(),
+    );
+    let api = ExternalApiClient::new(transport, platform.clone(), ApiBasePath::new(&settings.autogpt.api_base));
+    let clock: Arc<dyn app::server::Clock> = Arc::new(SystemClock);
+    let tokens =
+        TokenManager::new(storage.clone(), PlatformRefresher::new(oauth.clone(), clock.clone()), clock.clone());
+    let sign_in_scopes = settings
+        .autogpt
+        .scopes
+        .iter()
+        .map(|s| Scope::new(s.clone()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| config(&e))?;
+    let webhook_url = WebhookUrl::new(format!("{}api/autogpt/webhook", settings.public_url.as_str())).ok();
+    Ok(AppContext::new(app::service::context::Inner {
+        config: ServiceConfig {
+            app_origin,
+            platform,
+            client_id: settings.autogpt.client_id.clone(),
+            sign_in_scopes,
+            webhook_url,
+            providers: settings.ui.providers.clone(),
+            production: settings.production,
+        },
+        storage,
+        tokens,
+        oauth,
+        api,
+        events,
+        webhooks: WebhookVerifier::new(settings.autogpt.webhook_secrets.clone()),
+        clock,
+    }))
+}
+
 /// The whole HTTP surface. Public so tests can drive it with `oneshot`.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, limits: RateLimits) -> Router {
     let routes = generate_route_list(app::App);
     let ui = state.settings.ui.clone();
-    Router::new()
-        .route("/healthz", get(routes::health::healthz))
+    let ctx = state.ctx.clone();
+    let production = state.settings.production;
+    let sessions = SessionManagerLayer::new(state.ctx.storage.sessions())
+        .with_name(if production { "__Host-agc_session" } else { "agc_session" })
+        .with_secure(production)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
+
+    // Checklist 63: the webhook skips sessions and Origin checks, not the rate limiter.
+    let webhook = Router::new()
+        .route("/api/autogpt/webhook", post(routes::webhook::webhook))
+        // Slightly above the verifier's cap so oversized bodies reach it and get 413.
+        .layer(DefaultBodyLimit::max(state.ctx.webhooks.max_body_bytes() + 1))
+        .layer(middleware::rate_limit(limits.webhook));
+    let callback = Router::new()
+        .route("/api/autogpt/callback", get(routes::oauth::callback::callback))
+        .layer(middleware::rate_limit(limits.callback));
+
+    let app = Router::new()
+        .route(
+            "/api/autogpt/authorize",
+            get(routes::oauth::authorize::start_login).post(routes::oauth::authorize::start_with_key),
+        )
+        .route("/api/autogpt/refresh", post(routes::oauth::session::refresh))
+        .route("/api/autogpt/logout", post(routes::oauth::session::logout))
+        .route("/api/autogpt/events", get(routes::events::events))
+        .merge(callback)
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(ui.clone()),
+            move || {
+                provide_context(ui.clone());
+                provide_context(ctx.clone());
+            },
             {
                 let options = state.leptos_options.clone();
                 move || app::shell(options.clone())
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(middleware::rate_limit_matching(limits.server_fns, |path| path.starts_with("/api/app/")))
+        .layer(sessions);
+
+    Router::new()
+        .route("/healthz", get(routes::health::healthz))
+        .route("/metrics", get(routes::metrics::metrics))
+        .merge(webhook)
+        .merge(app)
+        .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), middleware::track_metrics))
+        .layer(middleware::security_headers(&state.settings.autogpt.url))
+        .layer(middleware::request_tracing())
         .with_state(state)
 }
 

@@ -1,30 +1,8 @@
 //! HTTP-level tests of the server: a real listener on 127.0.0.1:0 (checklist 66, 67).
 
-use std::collections::HashMap;
+mod common;
 
-use server::{Application, config::Settings};
-
-/// A running server on a free loopback port.
-struct TestApp {
-    url: String,
-    _task: tokio::task::JoinHandle<()>,
-}
-
-async fn spawn_app() -> TestApp {
-    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml")).unwrap();
-    let env: HashMap<String, String> = [("LEPTOS_SITE_ADDR", "127.0.0.1:0")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let settings = Settings::from_sources(&file, &env).expect("test settings");
-    let app = Application::build(settings).await.expect("bind");
-    let addr = app.local_addr().unwrap();
-    assert!(addr.ip().is_loopback());
-    let task = tokio::spawn(async move {
-        app.run_until_stopped().await.expect("server runs");
-    });
-    TestApp { url: format!("http://{addr}"), _task: task }
-}
+use common::spawn_app;
 
 #[tokio::test]
 async fn healthz_answers_json() {

@@ -2,9 +2,17 @@
 //!
 //! Works before WASM loads (B8): the sign-in button is a plain link to the
 //! login flow, the toggle is a link to `?method=api_key` and the API-key form
-//! posts to the server. Once hydrated, the toggle switches without a reload.
+//! posts to the server, which answers with the consent page. Once hydrated,
+//! the toggle switches without a reload and the API-key flow runs as the guide
+//! does it: the consent page opens in a popup (opened synchronously in the
+//! click, so it is not blocked) and the popup tells this page when it is done.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+use super::browser::{WindowListener, message_data};
+use super::hydration_marker;
 
 /// The sign-in panel island.
 #[island]
@@ -13,10 +21,7 @@ pub fn SignInPanel(
     api_key_first: bool,
 ) -> impl IntoView {
     let use_api_key = RwSignal::new(api_key_first);
-    // Effects run only in the browser, after hydration: the marker tells tests
-    // (and curious people) that this island is live.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = hydration_marker();
 
     view! {
         <div class="sign-in" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
@@ -47,20 +52,93 @@ fn LoginChoice(use_api_key: RwSignal<bool>) -> impl IntoView {
     }
 }
 
+/// What the page learnt from the API-key attempt.
+#[derive(Clone, PartialEq)]
+enum KeyState {
+    Idle,
+    Authorizing,
+    Failed(String),
+}
+
 #[component]
 fn ApiKeyForm(use_api_key: RwSignal<bool>) -> impl IntoView {
+    let state = RwSignal::new(KeyState::Idle);
+    let key = RwSignal::new(String::new());
+    let listener = StoredValue::new_local(None::<WindowListener>);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        let api_key = key.get_untracked();
+        if api_key.trim().is_empty() {
+            ev.prevent_default();
+            state.set(KeyState::Failed("Please enter your AutoGPT API key".into()));
+            return;
+        }
+        // Open the consent popup now, inside the click: after an await it would be blocked.
+        let Some(popup) = open_blank_popup() else {
+            // Blocked: let the form post normally; the consent page opens in this window.
+            return;
+        };
+        ev.prevent_default();
+        state.set(KeyState::Authorizing);
+        listener.set_value(WindowListener::new("message", move |event| {
+            let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else { return };
+            // Only our own callback page may tell us (same origin).
+            if Some(event.origin()) != current_origin() {
+                return;
+            }
+            let data = message_data(event);
+            if data.get("type").and_then(|t| t.as_str()) != Some("autogpt_signed_in") {
+                return;
+            }
+            if data.get("success").and_then(|s| s.as_bool()) == Some(true) {
+                navigate("/connect?success=true");
+            } else {
+                let text = data.get("error").and_then(|e| e.as_str()).unwrap_or("Authorization failed");
+                state.set(KeyState::Failed(text.to_owned()));
+            }
+        }));
+        spawn_local(async move {
+            match post_api_key(&api_key).await {
+                Ok(Answer::Redirect(url)) => {
+                    let _ = popup.close();
+                    navigate(&url);
+                }
+                Ok(Answer::Consent(html)) => {
+                    if let Some(doc) = popup.document().and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok()) {
+                        let _ = doc.open();
+                        let _ = doc.write_1(&html);
+                        let _ = doc.close();
+                    }
+                }
+                Err(message) => {
+                    let _ = popup.close();
+                    state.set(KeyState::Failed(message));
+                }
+            }
+        });
+    };
+
     view! {
-        <form class="api-key-form" method="post" action="/api/autogpt/authorize">
-            <label for="api-key">"Enter your AutoGPT API key (from Settings → Developer)"</label>
+        <form class="api-key-form" method="post" action="/api/autogpt/authorize" on:submit=submit>
+            <p class="muted">"Enter your AutoGPT API key (from Settings → Developer)"</p>
+            <label for="api-key">"Enter your AutoGPT API key"</label>
             <input
                 id="api-key"
                 name="apiKey"
                 type="password"
                 autocomplete="off"
-                required
                 placeholder="Enter your AutoGPT API key (agpt_...)"
+                on:input=move |ev| key.set(event_target_value(&ev))
             />
-            <button class="btn btn-primary btn-block" type="submit">"Authorize with API Key"</button>
+            <div role="alert" aria-live="assertive">
+                {move || match state.get() {
+                    KeyState::Failed(message) => Some(view! { <div class="banner banner-error">{message}</div> }),
+                    _ => None,
+                }}
+            </div>
+            <button class="btn btn-primary btn-block" type="submit" disabled=move || state.get() == KeyState::Authorizing>
+                {move || if state.get() == KeyState::Authorizing { "Authorizing..." } else { "Authorize with API Key" }}
+            </button>
         </form>
         <a
             class="link-button"
@@ -73,4 +151,50 @@ fn ApiKeyForm(use_api_key: RwSignal<bool>) -> impl IntoView {
             "Back to sign in"
         </a>
     }
+}
+
+fn open_blank_popup() -> Option<web_sys::Window> {
+    let popup = web_sys::window()?.open_with_url_and_target_and_features("", "autogpt_consent", "width=600,height=700").ok()??;
+    (!popup.closed().unwrap_or(true)).then_some(popup)
+}
+
+fn current_origin() -> Option<String> {
+    web_sys::window()?.location().origin().ok()
+}
+
+fn navigate(url: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().assign(url);
+    }
+}
+
+enum Answer {
+    Redirect(String),
+    Consent(String),
+}
+
+/// `POST /api/autogpt/authorize` with `{"apiKey"}` (guide Step 4).
+async fn post_api_key(api_key: &str) -> Result<Answer, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let failed = || "Could not reach the server. Please try again.".to_owned();
+    let window = web_sys::window().ok_or_else(failed)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let headers = web_sys::Headers::new().map_err(|_| failed())?;
+    headers.set("Content-Type", "application/json").map_err(|_| failed())?;
+    init.set_headers(&headers);
+    let body = serde_json::json!({ "apiKey": api_key }).to_string();
+    init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+    let response = JsFuture::from(window.fetch_with_str_and_init("/api/autogpt/authorize", &init)).await.map_err(|_| failed())?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| failed())?;
+    let is_json = response.headers().get("content-type").ok().flatten().is_some_and(|t| t.contains("json"));
+    let text = JsFuture::from(response.text().map_err(|_| failed())?).await.map_err(|_| failed())?.as_string().unwrap_or_default();
+    if !is_json {
+        return if response.ok() { Ok(Answer::Consent(text)) } else { Err(failed()) };
+    }
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|_| failed())?;
+    if value.get("redirect").and_then(|r| r.as_bool()) == Some(true) {
+        return value.get("url").and_then(|u| u.as_str()).map(|u| Answer::Redirect(u.to_owned())).ok_or_else(failed);
+    }
+    Err(value.get("error").and_then(|e| e.as_str()).unwrap_or("Authorization failed").to_owned())
 }

@@ -1,14 +1,34 @@
-//! `/agents`: the agent runner.
+//! `/agents`: the agent runner (G16).
 
 use leptos::prelude::*;
 
-/// Agent runner page.
+use crate::UiConfig;
+use crate::api::{Overview, page_overview};
+use crate::islands::agent_runner::AgentRunner;
+
+/// Agent runner page: the island when signed in, a pointer to `/connect` otherwise.
 #[component]
 pub fn AgentsPage() -> impl IntoView {
+    let agents = use_context::<UiConfig>().unwrap_or_default().agents;
+    let data = Resource::new(|| (), |_| page_overview());
     view! {
-        <section class="card">
-            <h1>"Run an agent"</h1>
-            <p>"Sign in on the " <a href="/connect">"connect page"</a> " first."</p>
-        </section>
+        <h1>"Run an agent"</h1>
+        <Suspense fallback=|| view! { <p class="muted">"Loading..."</p> }>
+            {move || Suspend::new({
+                let agents = agents.clone();
+                async move {
+                    let Overview { session, grants, .. } = data.await.unwrap_or_default();
+                    match session {
+                        Some(_) => view! { <AgentRunner agents grants /> }.into_any(),
+                        None => view! {
+                            <section class="card">
+                                <p>"Sign in on the " <a href="/connect">"connect page"</a> " first."</p>
+                            </section>
+                        }
+                        .into_any(),
+                    }
+                }
+            })}
+        </Suspense>
     }
 }

@@ -1,9 +1,13 @@
-//! `/connect`: sign in with AutoGPT, then connect services (guide Step 9).
+//! `/connect`: sign in with AutoGPT, then connect services (guide Step 9, G14).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::{Overview, page_overview};
+use crate::components::account::AccountBar;
+use crate::islands::connect_panel::ConnectPanel;
 use crate::islands::sign_in::SignInPanel;
+use crate::UiConfig;
 
 /// The connect page. Query: `error` (banner text), `success=true`,
 /// `method=api_key` (API-key form first: the no-JavaScript path of the toggle).
@@ -17,13 +21,40 @@ pub fn ConnectPage() -> impl IntoView {
             q.get("success").as_deref() == Some("true"),
         )
     });
+    let providers = use_context::<UiConfig>().unwrap_or_default().providers;
+    let data = Resource::new(|| (), |_| page_overview());
     view! {
-        <section class="card connect">
-            <h1>"Connect to AutoGPT"</h1>
-            <p class="muted">"Authorize this application to use AutoGPT agents on your behalf."</p>
-            {error.map(|e| view! { <div class="banner banner-error" role="alert">{e}</div> })}
-            {success.then(|| view! { <div class="banner banner-success" role="status">"Signed in."</div> })}
-            <SignInPanel api_key_first />
-        </section>
+        <Suspense fallback=|| view! { <p class="muted">"Loading..."</p> }>
+            {move || Suspend::new({
+                let (error, providers) = (error.clone(), providers.clone());
+                async move {
+                    let Overview { session, grants, .. } = data.await.unwrap_or_default();
+                    let banner = error.map(|e| view! { <div class="banner banner-error" role="alert">{e}</div> });
+                    match session {
+                        Some(session) => view! {
+                            <section class="card">
+                                <h1>"Connect Your Services"</h1>
+                                {banner}
+                                {success.then(|| view! {
+                                    <div class="banner banner-success" role="status">"Signed in with AutoGPT."</div>
+                                })}
+                                <AccountBar session />
+                            </section>
+                            <ConnectPanel providers grants />
+                        }
+                        .into_any(),
+                        None => view! {
+                            <section class="card connect">
+                                <h1>"Connect to AutoGPT"</h1>
+                                <p class="muted">"Authorize this application to use AutoGPT agents on your behalf."</p>
+                                {banner}
+                                <SignInPanel api_key_first />
+                            </section>
+                        }
+                        .into_any(),
+                    }
+                }
+            })}
+        </Suspense>
     }
 }

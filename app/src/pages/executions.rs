@@ -1,14 +1,27 @@
-//! `/executions`: execution history.
+//! `/executions`: this user's execution history with live status and the
+//! webhook events received for each run (B5).
 
 use leptos::prelude::*;
+
+use crate::api::{Overview, page_overview};
+use crate::islands::executions_live::ExecutionsLive;
 
 /// Execution history page.
 #[component]
 pub fn ExecutionsPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| page_overview());
     view! {
         <section class="card">
             <h1>"Executions"</h1>
-            <p>"No executions yet."</p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading..."</p> }>
+                {move || Suspend::new(async move {
+                    let Overview { session, executions, .. } = data.await.unwrap_or_default();
+                    match session {
+                        Some(_) => view! { <ExecutionsLive executions /> }.into_any(),
+                        None => view! { <p>"Sign in on the " <a href="/connect">"connect page"</a> " first."</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }

@@ -1,0 +1,158 @@
+//! Server functions called by the islands, and the data they exchange.
+//!
+//! Each function is thin (STYLE 9): who may call → the server-side service →
+//! the error mapping. The types here cross the wire, so they never hold a token.
+
+mod error;
+
+pub use error::AppError;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::connect_flow::PreparedAttempt;
+
+/// The signed-in user, as the browser may see it (never tokens, checklist 35).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionStatus {
+    /// Email of the platform account.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Scopes the platform granted at sign-in (checklist 39).
+    pub scopes: Vec<String>,
+    /// True when the platform refused our refresh token: sign in again.
+    pub reconnect_required: bool,
+    /// When the current access token expires (unix seconds).
+    pub access_expires_at: Option<i64>,
+}
+
+/// A credential grant connected through the Connect popup.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GrantView {
+    /// Grant id on the platform.
+    pub grant_id: String,
+    /// Provider (`google`).
+    pub provider: String,
+    /// Scopes of the grant.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// One execution of an agent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionView {
+    /// Execution id on the platform.
+    pub execution_id: String,
+    /// Agent that runs.
+    pub agent_id: String,
+    /// Lower-case status (`queued`, `running`, `completed`, `failed`, ...).
+    pub status: String,
+    /// Outputs, pretty-printed JSON (the browser shows text; no JSON parser in WASM).
+    pub outputs: Option<String>,
+    /// The platform's error message for a failed run.
+    pub error: Option<String>,
+    /// When we started it (unix seconds).
+    pub created_at: i64,
+    /// True once the status can no longer change.
+    pub terminal: bool,
+    /// Webhook events received for it (filled on the executions page).
+    #[serde(default)]
+    pub events: Vec<WebhookEventView>,
+}
+
+/// An execution update pushed over the event stream (`execution_updated`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveExecution {
+    /// Execution id.
+    pub execution_id: String,
+    /// Lower-case status.
+    pub status: String,
+    /// True once the status can no longer change.
+    pub terminal: bool,
+    /// Outputs, pretty-printed JSON.
+    pub outputs: Option<String>,
+    /// The platform's error message.
+    pub error: Option<String>,
+}
+
+/// A webhook event received for an execution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhookEventView {
+    /// Event name (`execution.completed`).
+    pub event: String,
+    /// When it was received (unix seconds).
+    pub received_at: i64,
+}
+
+/// What a page shows about the visitor, from storage only (fast, no platform call).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    /// The signed-in user, if any.
+    pub session: Option<SessionStatus>,
+    /// Active grants.
+    pub grants: Vec<GrantView>,
+    /// Recent executions, newest first.
+    pub executions: Vec<ExecutionView>,
+}
+
+/// The page data of the visitor; never fails for a visitor without a session.
+#[server(prefix = "/api/app", endpoint = "overview")]
+pub async fn page_overview() -> Result<Overview, AppError> {
+    crate::service::session::overview().await
+}
+
+/// The signed-in user, or `None`.
+#[server(prefix = "/api/app", endpoint = "session")]
+pub async fn current_session() -> Result<Option<SessionStatus>, AppError> {
+    crate::service::session::status().await
+}
+
+/// A fresh nonce and popup URL for a Connect attempt with `provider` (checklist 5).
+#[server(prefix = "/api/app", endpoint = "connect/begin")]
+pub async fn begin_connect(provider: String) -> Result<PreparedAttempt, AppError> {
+    crate::service::connect::begin(provider).await
+}
+
+/// Confirms a grant reported by the popup with the platform, then stores it (checklist 15).
+#[server(prefix = "/api/app", endpoint = "connect/record")]
+pub async fn record_connect_result(nonce: String, grant_id: String) -> Result<GrantView, AppError> {
+    crate::service::connect::record(nonce, grant_id).await
+}
+
+/// After the popup closed without a message: is there a new grant for `provider`?
+/// (checklist 11)
+#[server(prefix = "/api/app", endpoint = "connect/reconcile")]
+pub async fn reconcile_connect(provider: String) -> Result<Option<GrantView>, AppError> {
+    crate::service::connect::reconcile(provider).await
+}
+
+/// The user's active grants (from storage, refreshed from the platform).
+#[server(prefix = "/api/app", endpoint = "grants")]
+pub async fn list_grants() -> Result<Vec<GrantView>, AppError> {
+    crate::service::connect::list().await
+}
+
+/// Starts an agent with the user's grants and the app's webhook URL.
+#[server(prefix = "/api/app", endpoint = "agents/execute")]
+pub async fn execute_agent(agent_id: String, inputs: Vec<(String, String)>) -> Result<ExecutionView, AppError> {
+    crate::service::agents::execute(agent_id, inputs).await
+}
+
+/// The current state of one of the user's executions (polling fallback).
+#[server(prefix = "/api/app", endpoint = "executions/status")]
+pub async fn execution_status(execution_id: String) -> Result<ExecutionView, AppError> {
+    crate::service::agents::status(execution_id).await
+}
+
+/// Cancels a queued or running execution.
+#[server(prefix = "/api/app", endpoint = "executions/cancel")]
+pub async fn cancel_execution(execution_id: String) -> Result<ExecutionView, AppError> {
+    crate::service::agents::cancel(execution_id).await
+}
+
+/// The user's executions, newest first.
+#[server(prefix = "/api/app", endpoint = "executions")]
+pub async fn list_executions() -> Result<Vec<ExecutionView>, AppError> {
+    crate::service::agents::list().await
+}

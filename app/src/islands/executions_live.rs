@@ -1,0 +1,50 @@
+//! Execution history with live status (B5): rendered on the server, then kept
+//! current from the event stream.
+
+use leptos::prelude::*;
+
+use super::browser::EventStream;
+use super::hydration_marker;
+use crate::api::{ExecutionView, LiveExecution};
+
+/// The history table island.
+#[island]
+pub fn ExecutionsLive(executions: Vec<ExecutionView>) -> impl IntoView {
+    let hydrated = hydration_marker();
+    let rows = RwSignal::new(executions);
+    let stream = StoredValue::new_local(None::<EventStream>);
+    Effect::new(move |_| {
+        stream.set_value(EventStream::new("/api/autogpt/events", &["execution_updated"], move |_, data| {
+            if let Ok(live) = serde_json::from_str::<LiveExecution>(&data) {
+                rows.update(|list| {
+                    if let Some(row) = list.iter_mut().find(|r| r.execution_id == live.execution_id && !r.terminal) {
+                        row.status = live.status;
+                        row.terminal = live.terminal;
+                        row.error = live.error.or(row.error.take());
+                    }
+                });
+            }
+        }));
+    });
+    view! {
+        <div class="executions" data-hydrated=move || hydrated.get().to_string()>
+            <Show when=move || !rows.with(Vec::is_empty) fallback=|| view! { <p class="muted">"No executions yet."</p> }>
+                <table class="table">
+                    <thead><tr><th scope="col">"Execution"</th><th scope="col">"Agent"</th><th scope="col">"Status"</th><th scope="col">"Webhook events"</th></tr></thead>
+                    <tbody aria-live="polite">
+                        <For each=move || rows.get() key=|r| (r.execution_id.clone(), r.status.clone()) let:row>
+                            <tr data-execution-id=row.execution_id.clone()>
+                                <td><code>{row.execution_id.clone()}</code></td>
+                                <td>{row.agent_id.clone()}</td>
+                                <td><span class=format!("status status-{}", row.status)>{row.status.clone()}</span>
+                                    {row.error.clone().map(|e| view! { <br /><small class="error-text">{e}</small> })}
+                                </td>
+                                <td><small>{row.events.iter().map(|e| e.event.clone()).collect::<Vec<_>>().join(", ")}</small></td>
+                            </tr>
+                        </For>
+                    </tbody>
+                </table>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,82 @@
+//! Calls to the platform on a user's behalf: the refresher the token manager
+//! uses, one retry after a 401 (a token the platform expired early), and the
+//! mapping of platform failures to what the user sees.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use autogpt::client::{ApiError, OAuthClient};
+use autogpt::secret::{AccessToken, RefreshToken};
+use autogpt::types::TokenResponse;
+
+use super::AppContext;
+use crate::api::AppError;
+use crate::server::{Clock, ConnectionId, RefreshError, Refresher, TokenError};
+
+/// Refreshes through the OAuth token endpoint (`client_secret_post`, no redirects).
+pub struct PlatformRefresher {
+    oauth: OAuthClient,
+    clock: Arc<dyn Clock>,
+}
+
+impl PlatformRefresher {
+    /// A refresher for `oauth`, stamping `expires_at` with `clock`.
+    pub fn new(oauth: OAuthClient, clock: Arc<dyn Clock>) -> Self {
+        Self { oauth, clock }
+    }
+}
+
+impl Refresher for PlatformRefresher {
+    async fn refresh(&self, token: &RefreshToken) -> Result<TokenResponse, RefreshError> {
+        match self.oauth.refresh(token, self.clock.now()).await {
+            Ok(tokens) => Ok(tokens),
+            Err(e) if e.requires_reconnect() => Err(RefreshError::InvalidGrant),
+            Err(e) => Err(RefreshError::Other(e.to_string())),
+        }
+    }
+}
+
+/// Maps a token failure to what the user sees; causes are logged here.
+pub(crate) fn token_error(e: TokenError) -> AppError {
+    match e {
+        TokenError::UnknownConnection => AppError::Unauthorized,
+        TokenError::ReconnectRequired => AppError::ReconnectRequired,
+        other => {
+            tracing::warn!(error = %other, "could not get an access token");
+            AppError::Platform("could not refresh the sign-in; please try again".into())
+        }
+    }
+}
+
+/// Maps a platform API failure to what the user sees.
+pub(crate) fn api_error(e: ApiError) -> AppError {
+    match e {
+        ApiError::NotFound { detail } => AppError::NotFound(detail),
+        ApiError::Forbidden { detail } => AppError::Platform(detail),
+        ApiError::Unauthorized { .. } => AppError::ReconnectRequired,
+        ApiError::RateLimited { .. } => AppError::RateLimited,
+        ApiError::Status { status, detail } if status.is_client_error() => AppError::BadRequest(detail),
+        other => {
+            tracing::warn!(error = %other, "platform call failed");
+            AppError::Platform("the platform did not answer as expected; please try again".into())
+        }
+    }
+}
+
+/// Runs `call` with a valid access token; after a 401 it forces one refresh and retries
+/// once (the platform may have expired or revoked the token before its `expires_at`).
+pub(crate) async fn with_token<T, F, Fut>(ctx: &AppContext, connection: &ConnectionId, call: F) -> Result<T, AppError>
+where
+    F: Fn(AccessToken) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let token = ctx.tokens.access_token(connection).await.map_err(token_error)?;
+    match call(token).await {
+        Err(ApiError::Unauthorized { .. }) => {
+            ctx.tokens.force_refresh(connection).await.map_err(token_error)?;
+            let token = ctx.tokens.access_token(connection).await.map_err(token_error)?;
+            call(token).await.map_err(api_error)
+        }
+        other => other.map_err(api_error),
+    }
+}

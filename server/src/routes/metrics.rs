@@ -1,0 +1,25 @@
+//! `GET /metrics`: the Prometheus scrape endpoint (B9), in the OpenMetrics text format.
+
+use axum::{
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+use crate::middleware::Metrics;
+
+/// The content type of the OpenMetrics text exposition, which Prometheus negotiates natively.
+pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Renders every registered metric.
+pub async fn metrics(State(metrics): State<Metrics>) -> Response {
+    match metrics.render() {
+        Ok(text) => {
+            ([(header::CONTENT_TYPE, HeaderValue::from_static(OPENMETRICS_CONTENT_TYPE))], text).into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "encoding metrics failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

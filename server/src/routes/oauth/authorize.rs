@@ -1,0 +1,122 @@
+//! `GET /api/autogpt/authorize` (login flow: 303 to the platform) and
+//! `POST /api/autogpt/authorize` (API-key flow, guide Step 4): JSON from the
+//! page's script (`{"redirect":true,"url"}` or the consent HTML for its popup),
+//! or a plain form post when JavaScript is off (B8: the consent page or a 303).
+
+use app::server::storage::AuthMode;
+use app::service::auth::{self, AuthError, Started};
+use autogpt::secret::ApiKey;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+
+use crate::AppState;
+
+/// Query of the login flow.
+#[derive(Deserialize)]
+pub struct AuthorizeQuery {
+    /// Where to land afterwards (validated, checklist 38).
+    return_to: Option<String>,
+}
+
+/// Starts the browser login flow.
+pub async fn start_login(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<AuthorizeQuery>,
+) -> Response {
+    let return_to = auth::safe_return_to(query.return_to.as_deref().or(Some("/connect")));
+    match auth::start(&state.ctx, &session, AuthMode::Window, &return_to, None).await {
+        Ok(Started::Redirect(url)) => Redirect::to(url.as_str()).into_response(),
+        Ok(Started::ConsentPage(html)) => consent_page(html),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// Body of the API-key flow, JSON (`{"apiKey"}`) or form (`apiKey=`).
+#[derive(Deserialize)]
+pub struct ApiKeyBody {
+    #[serde(rename = "apiKey")]
+    api_key: String,
+}
+
+/// API-key flow from the page's script: JSON in, JSON or consent HTML out.
+async fn start_with_key_json(State(state): State<AppState>, session: Session, body: Json<ApiKeyBody>) -> Response {
+    match with_key(&state, &session, body.0, AuthMode::Popup).await {
+        Ok(Started::Redirect(url)) => Json(json!({ "redirect": true, "url": url.as_str() })).into_response(),
+        Ok(Started::ConsentPage(html)) => consent_page(html),
+        Err(e) => (status_of(&e), Json(json!({ "error": e.to_string() }))).into_response(),
+    }
+}
+
+/// API-key flow without JavaScript: a plain form post, answered in the window.
+async fn start_with_key_form(State(state): State<AppState>, session: Session, body: Form<ApiKeyBody>) -> Response {
+    match with_key(&state, &session, body.0, AuthMode::Window).await {
+        Ok(Started::Redirect(url)) => Redirect::to(url.as_str()).into_response(),
+        Ok(Started::ConsentPage(html)) => consent_page(html),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// Dispatches on the content type: the guide's JSON, or a no-JS form.
+pub async fn start_with_key(
+    state: State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    request: axum::extract::Request,
+) -> Response {
+    use axum::extract::FromRequest;
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json {
+        match Json::<ApiKeyBody>::from_request(request, &()).await {
+            Ok(body) => start_with_key_json(state, session, body).await,
+            Err(_) => bad_request_json("Send {\"apiKey\": \"agpt_...\"}."),
+        }
+    } else {
+        match Form::<ApiKeyBody>::from_request(request, &()).await {
+            Ok(body) => start_with_key_form(state, session, body).await,
+            Err(_) => (
+                StatusCode::BAD_REQUEST,
+                Html(crate::routes::pages::message_page("API key missing", "Please enter your AutoGPT API key.")),
+            )
+                .into_response(),
+        }
+    }
+}
+
+async fn with_key(state: &AppState, session: &Session, body: ApiKeyBody, mode: AuthMode) -> Result<Started, AuthError> {
+    let key = body.api_key.trim();
+    if key.is_empty() {
+        return Err(AuthError::Refused("Please enter your AutoGPT API key.".into()));
+    }
+    auth::start(&state.ctx, session, mode, "/connect", Some(ApiKey::new(key))).await
+}
+
+fn bad_request_json(message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+}
+
+fn status_of(e: &AuthError) -> StatusCode {
+    match e {
+        AuthError::Refused(_) | AuthError::Denied(_) => StatusCode::BAD_REQUEST,
+        AuthError::BadState | AuthError::BadCallback | AuthError::WrongIssuer => StatusCode::BAD_REQUEST,
+        AuthError::Internal => StatusCode::BAD_GATEWAY,
+    }
+}
+
+/// The platform's consent page, shown on our origin. Its form posts to the platform, so
+/// the CSP of this one response also allows that form action (set by the headers layer).
+fn consent_page(html: String) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+fn error_page(e: &AuthError) -> Response {
+    (status_of(e), Html(crate::routes::pages::message_page("Sign-in failed", &e.to_string()))).into_response()
+}

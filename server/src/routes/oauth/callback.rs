@@ -1,0 +1,60 @@
+//! `GET /api/autogpt/callback` (G10): checks `state`, exchanges the code, stores
+//! the tokens server-side and lands on `/connect?success=true` — or, when the
+//! sign-in ran in a popup, tells the opener and closes.
+
+use app::server::storage::AuthMode;
+use app::service::auth::{self, AuthError};
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use super::super::pages::{message_page, popup_result_page};
+use crate::AppState;
+
+/// Finishes a sign-in.
+pub async fn callback(State(state): State<AppState>, session: Session, RawQuery(query): RawQuery) -> Response {
+    let origin = state.ctx.config.app_origin.as_str().to_owned();
+    let response = match auth::finish(&state.ctx, &session, query.as_deref().unwrap_or("")).await {
+        Ok(done) => {
+            let next = with_param(&done.return_to, "success", "true");
+            match done.mode {
+                AuthMode::Window => Redirect::to(&next).into_response(),
+                AuthMode::Popup => Html(popup_result_page(&origin, true, "You are signed in.", &next)).into_response(),
+            }
+        }
+        Err(failure) => {
+            let message = failure.error.to_string();
+            match (&failure.error, failure.mode) {
+                // Checklist 20, 21: a bad state is a 400 and nothing was exchanged.
+                (AuthError::BadState | AuthError::BadCallback, _) => {
+                    (StatusCode::BAD_REQUEST, Html(message_page("Sign-in failed", &message))).into_response()
+                }
+                (_, Some(AuthMode::Popup)) => {
+                    let next = with_param("/connect", "error", &message);
+                    Html(popup_result_page(&origin, false, &message, &next)).into_response()
+                }
+                _ => Redirect::to(&with_param("/connect", "error", &message)).into_response(),
+            }
+        }
+    };
+    ([(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], response).into_response()
+}
+
+/// Appends `key=value` (form-encoded) to a relative path.
+fn with_param(path: &str, key: &str, value: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let pair: String = url::form_urlencoded::Serializer::new(String::new()).append_pair(key, value).finish();
+    format!("{path}{sep}{pair}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_param;
+
+    #[test]
+    fn params_are_encoded() {
+        assert_eq!(with_param("/connect", "error", "a b&c"), "/connect?error=a+b%26c");
+        assert_eq!(with_param("/agents?x=1", "success", "true"), "/agents?x=1&success=true");
+    }
+}
