@@ -13,10 +13,10 @@ pub mod islands;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
-mod ui_config;
-mod shell;
 #[cfg(feature = "ssr")]
 pub mod service;
+mod shell;
+mod ui_config;
 
 pub use shell::{App, shell};
 pub use ui_config::{AgentConfig, ProviderConfig, UiConfig};

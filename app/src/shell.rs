@@ -8,7 +8,9 @@ use leptos_router::{
 };
 
 use crate::components::layout::Layout;
-use crate::pages::{agents::AgentsPage, connect::ConnectPage, executions::ExecutionsPage, home::HomePage, not_found::NotFound};
+use crate::pages::{
+    agents::AgentsPage, connect::ConnectPage, executions::ExecutionsPage, home::HomePage, not_found::NotFound,
+};
 
 /// The whole document. Rendered on the server only; the browser hydrates islands.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -58,6 +58,11 @@ test("after the refresh token is revoked the page asks to sign in again", async 
   await page.locator("#agent-echo-agent").check();
   await page.getByRole("button", { name: "Run agent" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "sign in again" })).toBeVisible();
-  // Reconnect: signing in again works and replaces the dead tokens.
-  await signIn(page);
+  // Reconnect: the connect page says so and signing in again replaces the dead tokens.
+  await page.goto("/connect");
+  await page.getByRole("link", { name: "Sign in again" }).click();
+  const approve = page.locator("#consent-approve");
+  if (await approve.isVisible().catch(() => false)) await approve.click();
+  await expect(page).toHaveURL(/\/connect\?success=true/);
+  await expect(page.getByText("Your AutoGPT connection expired.")).toHaveCount(0);
 });

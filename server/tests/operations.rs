@@ -139,12 +139,12 @@ async fn item_16_no_cross_origin_opener_policy_same_origin() {
 }
 
 #[tokio::test]
-async fn nosniff_and_no_referrer_on_every_response_including_404() {
+async fn nosniff_and_strict_referrer_on_every_response_including_404() {
     let (url, _) = spawn_app().await;
     for path in ["/connect", "/metrics", "/missing"] {
         let response = reqwest::get(format!("{url}{path}")).await.unwrap();
         assert_eq!(header(&response, "x-content-type-options"), Some("nosniff"), "{path}");
-        assert_eq!(header(&response, "referrer-policy"), Some("no-referrer"), "{path}");
+        assert_eq!(header(&response, "referrer-policy"), Some("strict-origin-when-cross-origin"), "{path}");
         assert!(header(&response, "content-security-policy").is_some(), "{path}");
     }
 }

@@ -134,7 +134,8 @@ pub async fn list_grants() -> Result<Vec<GrantView>, AppError> {
 }
 
 /// Starts an agent with the user's grants and the app's webhook URL.
-#[server(prefix = "/api/app", endpoint = "agents/execute")]
+// JSON input: the default URL encoding cannot carry an empty list of inputs.
+#[server(prefix = "/api/app", endpoint = "agents/execute", input = server_fn::codec::Json)]
 pub async fn execute_agent(agent_id: String, inputs: Vec<(String, String)>) -> Result<ExecutionView, AppError> {
     crate::service::agents::execute(agent_id, inputs).await
 }

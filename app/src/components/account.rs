@@ -7,7 +7,8 @@ use crate::api::SessionStatus;
 /// "Signed in as ..." with the granted scopes and a sign-out button.
 #[component]
 pub fn AccountBar(session: SessionStatus) -> impl IntoView {
-    let who = if session.name.is_empty() { session.email.clone() } else { format!("{} ({})", session.name, session.email) };
+    let who =
+        if session.name.is_empty() { session.email.clone() } else { format!("{} ({})", session.name, session.email) };
     view! {
         <div class="account">
             <p>"Signed in as " <strong id="signed-in-as">{who}</strong></p>

@@ -122,14 +122,20 @@ fn items6_7_8_forged_messages_are_ignored() {
         assert_eq!(attempt.on_message(origin, &data), Effect::None, "{origin} {data}");
         assert_eq!(attempt.phase(), &Phase::InFlight);
     }
-    assert_eq!(attempt.on_message(PLATFORM, &success("n-1")), Effect::Confirm { nonce: "n-1".into(), grant_id: "g-1".into() });
+    assert_eq!(
+        attempt.on_message(PLATFORM, &success("n-1")),
+        Effect::Confirm { nonce: "n-1".into(), grant_id: "g-1".into() }
+    );
 }
 
 #[test]
 fn item9_only_the_first_accepted_message_counts() {
     let mut host = FakeHost::default();
     let mut attempt = started(&mut host);
-    assert_eq!(attempt.on_message(PLATFORM, &success("n-1")), Effect::Confirm { nonce: "n-1".into(), grant_id: "g-1".into() });
+    assert_eq!(
+        attempt.on_message(PLATFORM, &success("n-1")),
+        Effect::Confirm { nonce: "n-1".into(), grant_id: "g-1".into() }
+    );
     assert_eq!(attempt.on_message(PLATFORM, &success("n-1")), Effect::None);
     attempt.on_confirmed(Ok("g-1".into()));
     assert_eq!(attempt.on_message(PLATFORM, &success("n-1")), Effect::None);
@@ -148,7 +154,10 @@ fn item10_closed_is_not_cancelled_a_later_message_still_wins() {
     assert_eq!(attempt.phase(), &Phase::InFlight);
     assert_eq!(attempt.on_tick(2_000.0), Effect::None, "one reconciliation per attempt");
     // The message at 5 s is accepted.
-    assert_eq!(attempt.on_message(PLATFORM, &success("n-1")), Effect::Confirm { nonce: "n-1".into(), grant_id: "g-1".into() });
+    assert_eq!(
+        attempt.on_message(PLATFORM, &success("n-1")),
+        Effect::Confirm { nonce: "n-1".into(), grant_id: "g-1".into() }
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::browser::{EventStream, Interval};
+use super::browser::{EventStream, Interval, LocalSlot};
 use super::hydration_marker;
 use crate::AgentConfig;
 use crate::api::{ExecutionView, GrantView, LiveExecution, cancel_execution, execute_agent, execution_status};
@@ -37,8 +37,8 @@ pub fn AgentRunner(agents: Vec<AgentConfig>, grants: Vec<GrantView>) -> impl Int
     };
 
     // Live updates for the execution on screen; polling covers a lost event.
-    let stream = StoredValue::new_local(None::<EventStream>);
-    let poller = StoredValue::new_local(None::<Interval>);
+    let stream = LocalSlot::<Option<EventStream>>::new();
+    let poller = LocalSlot::<Option<Interval>>::new();
     let apply_live = move |live: LiveExecution| {
         execution.update(|e| {
             if let Some(e) = e.as_mut().filter(|e| e.execution_id == live.execution_id && !e.terminal) {
@@ -54,15 +54,15 @@ pub fn AgentRunner(agents: Vec<AgentConfig>, grants: Vec<GrantView>) -> impl Int
         });
     };
     let watch = move |id: String| {
-        stream.set_value(EventStream::new("/api/autogpt/events", &["execution_updated"], move |_, data| {
+        stream.set(EventStream::new("/api/autogpt/events", &["execution_updated"], move |_, data| {
             if let Ok(live) = serde_json::from_str::<LiveExecution>(&data) {
                 apply_live(live);
             }
         }));
-        poller.set_value(Interval::new(2_000, move || {
+        poller.set(Interval::new(2_000, move || {
             let id = id.clone();
             if execution.with_untracked(|e| e.as_ref().is_some_and(|e| e.terminal)) {
-                poller.set_value(None);
+                poller.set(None);
                 return;
             }
             spawn_local(async move {
@@ -78,7 +78,8 @@ pub fn AgentRunner(agents: Vec<AgentConfig>, grants: Vec<GrantView>) -> impl Int
     };
 
     let run = move |_| {
-        let agent_id = if selected.get_untracked() == "custom" { custom_id.get_untracked() } else { selected.get_untracked() };
+        let agent_id =
+            if selected.get_untracked() == "custom" { custom_id.get_untracked() } else { selected.get_untracked() };
         let inputs = values.get_untracked();
         running.set(true);
         error.set(None);

@@ -38,12 +38,7 @@ impl PopupHost for BrowserHost {
 pub fn centered_features() -> String {
     let Some(w) = web_sys::window() else { return popup_features(0.0, 0.0, 0.0, 0.0) };
     let num = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
-    popup_features(
-        num(w.screen_x()),
-        num(w.screen_y()),
-        num(w.outer_width()),
-        num(w.outer_height()),
-    )
+    popup_features(num(w.screen_x()), num(w.screen_y()), num(w.outer_width()), num(w.outer_height()))
 }
 
 /// Milliseconds on a monotonic clock.
@@ -137,5 +132,59 @@ impl EventStream {
 impl Drop for EventStream {
     fn drop(&mut self) {
         self.source.close();
+    }
+}
+
+thread_local! {
+    static SLOTS: std::cell::RefCell<std::collections::HashMap<u64, Box<dyn std::any::Any>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+static NEXT_SLOT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A `Copy` handle to a browser-only value (a window, a listener, a timer).
+///
+/// Islands also run on the server to render, where a `StoredValue::new_local` would be
+/// created on one thread and dropped on another (a panic). A slot holds nothing until the
+/// browser first touches it, so the server never allocates or drops such values; in the
+/// browser, which has one thread, the value lives in a thread-local table.
+pub struct LocalSlot<T> {
+    id: u64,
+    _type: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for LocalSlot<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for LocalSlot<T> {}
+
+impl<T: Default + 'static> LocalSlot<T> {
+    /// A new, empty slot.
+    pub fn new() -> Self {
+        Self { id: NEXT_SLOT.fetch_add(1, std::sync::atomic::Ordering::Relaxed), _type: std::marker::PhantomData }
+    }
+
+    /// Runs `f` on the value (created with `Default` on first use). The value is taken out
+    /// while `f` runs, so `f` may use other slots freely.
+    pub fn update<R>(self, f: impl FnOnce(&mut T) -> R) -> R {
+        let boxed = SLOTS.with(|s| s.borrow_mut().remove(&self.id));
+        let mut value = boxed.and_then(|b| b.downcast::<T>().ok()).map_or_else(T::default, |b| *b);
+        let result = f(&mut value);
+        SLOTS.with(|s| s.borrow_mut().insert(self.id, Box::new(value)));
+        result
+    }
+
+    /// Replaces the value (dropping the old one, e.g. removing a listener).
+    pub fn set(self, value: T) {
+        let old = SLOTS.with(|s| s.borrow_mut().insert(self.id, Box::new(value)));
+        drop(old);
+    }
+}
+
+impl<T: Default + 'static> Default for LocalSlot<T> {
+    fn default() -> Self {
+        Self::new()
     }
 }

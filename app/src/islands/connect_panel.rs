@@ -7,11 +7,14 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::browser::{BrowserHost, BrowserPopup, EventStream, Interval, WindowListener, centered_features, message_data, now_ms};
+use super::browser::{
+    BrowserHost, BrowserPopup, EventStream, Interval, LocalSlot, WindowListener, centered_features, message_data,
+    now_ms,
+};
 use super::hydration_marker;
-use crate::api::{GrantView, begin_connect, reconcile_connect, record_connect_result};
-use crate::connect_flow::{Attempt, Effect as FlowEffect, Phase};
 use crate::ProviderConfig;
+use crate::api::{GrantView, begin_connect, list_grants, reconcile_connect, record_connect_result};
+use crate::connect_flow::{Attempt, Effect as FlowEffect, Phase};
 
 /// Provider cards and the list of connected services.
 #[island]
@@ -19,7 +22,7 @@ pub fn ConnectPanel(providers: Vec<ProviderConfig>, grants: Vec<GrantView>) -> i
     let grants = RwSignal::new(grants);
     let hydrated = hydration_marker();
     // Live updates: a grant revoked on the platform disappears without a reload.
-    let stream = StoredValue::new_local(None::<EventStream>);
+    let stream = LocalSlot::<Option<EventStream>>::new();
     Effect::new(move |_| {
         let s = EventStream::new("/api/autogpt/events", &["grant_revoked", "grant_added"], move |name, data| {
             if let Ok(grant) = serde_json::from_str::<GrantView>(&data) {
@@ -31,7 +34,13 @@ pub fn ConnectPanel(providers: Vec<ProviderConfig>, grants: Vec<GrantView>) -> i
                 });
             }
         });
-        stream.set_value(s);
+        stream.set(s);
+        // Storage rendered the page; the platform has the last word (revoked elsewhere?).
+        spawn_local(async move {
+            if let Ok(live) = list_grants().await {
+                grants.set(live);
+            }
+        });
     });
     view! {
         <div class="connect-panel" data-hydrated=move || hydrated.get().to_string()>
@@ -72,16 +81,16 @@ fn ConnectedServices(grants: RwSignal<Vec<GrantView>>) -> impl IntoView {
 #[derive(Clone, Copy)]
 struct Card {
     provider: StoredValue<String>,
-    attempt: StoredValue<Attempt<BrowserPopup>, LocalStorage>,
-    listeners: StoredValue<Vec<WindowListener>, LocalStorage>,
-    timer: StoredValue<Option<Interval>, LocalStorage>,
+    attempt: LocalSlot<Attempt<BrowserPopup>>,
+    listeners: LocalSlot<Vec<WindowListener>>,
+    timer: LocalSlot<Option<Interval>>,
     phase: RwSignal<Phase>,
     grants: RwSignal<Vec<GrantView>>,
 }
 
 impl Card {
     fn sync(self) {
-        self.phase.set(self.attempt.with_value(|a| a.phase().clone()));
+        self.phase.set(self.attempt.update(|a| a.phase().clone()));
     }
 
     /// Fetches a fresh nonce now, so the click can open the popup synchronously (item 1, 5).
@@ -89,7 +98,7 @@ impl Card {
         spawn_local(async move {
             match begin_connect(self.provider.get_value()).await {
                 Ok(prepared) => {
-                    self.attempt.update_value(|a| a.prepare(prepared));
+                    self.attempt.update(|a| a.prepare(prepared));
                     self.sync();
                 }
                 Err(e) => self.phase.set(Phase::Failed { message: e.to_string() }),
@@ -99,9 +108,9 @@ impl Card {
 
     fn click(self) {
         let features = centered_features();
-        let effect = self.attempt.try_update_value(|a| a.click(&mut BrowserHost, &features, now_ms()));
+        let effect = self.attempt.update(|a| a.click(&mut BrowserHost, &features, now_ms()));
         self.sync();
-        self.apply(effect.unwrap_or(FlowEffect::None));
+        self.apply(effect);
     }
 
     fn apply(self, effect: FlowEffect) {
@@ -124,7 +133,7 @@ impl Card {
                         }
                         Err(e) => Err(e.to_string()),
                     };
-                    self.attempt.update_value(|a| a.on_confirmed(outcome));
+                    self.attempt.update(|a| a.on_confirmed(outcome));
                     self.sync();
                     self.prepare();
                 });
@@ -136,9 +145,9 @@ impl Card {
                     if let Some(grant) = found {
                         self.add_grant(grant);
                     }
-                    let effect = self.attempt.try_update_value(|a| a.on_reconciled(grant_id));
+                    let effect = self.attempt.update(|a| a.on_reconciled(grant_id));
                     self.sync();
-                    self.apply(effect.unwrap_or(FlowEffect::None));
+                    self.apply(effect);
                 });
             }
         }
@@ -149,28 +158,28 @@ impl Card {
             use wasm_bindgen::JsCast;
             if let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() {
                 let data = message_data(event);
-                let effect = self.attempt.try_update_value(|a| a.on_message(&event.origin(), &data));
+                let effect = self.attempt.update(|a| a.on_message(&event.origin(), &data));
                 self.sync();
-                self.apply(effect.unwrap_or(FlowEffect::None));
+                self.apply(effect);
             }
         });
         let on_focus = WindowListener::new("focus", move |_| {
-            let effect = self.attempt.try_update_value(Attempt::on_focus);
-            self.apply(effect.unwrap_or(FlowEffect::None));
+            let effect = self.attempt.update(Attempt::on_focus);
+            self.apply(effect);
         });
-        self.listeners.set_value(on_message.into_iter().chain(on_focus).collect());
+        self.listeners.set(on_message.into_iter().chain(on_focus).collect());
         let timer = Interval::new(500, move || {
-            let effect = self.attempt.try_update_value(|a| a.on_tick(now_ms()));
+            let effect = self.attempt.update(|a| a.on_tick(now_ms()));
             self.sync();
-            self.apply(effect.unwrap_or(FlowEffect::None));
+            self.apply(effect);
         });
-        self.timer.set_value(timer);
+        self.timer.set(timer);
     }
 
     /// Removes the listeners and the timer (item 9, 12).
     fn stop(self) {
-        self.listeners.set_value(Vec::new());
-        self.timer.set_value(None);
+        self.listeners.set(Vec::new());
+        self.timer.set(None);
     }
 
     fn add_grant(self, grant: GrantView) {
@@ -185,9 +194,9 @@ impl Card {
 fn ProviderCard(provider: ProviderConfig, grants: RwSignal<Vec<GrantView>>) -> impl IntoView {
     let card = Card {
         provider: StoredValue::new(provider.id.clone()),
-        attempt: StoredValue::new_local(Attempt::default()),
-        listeners: StoredValue::new_local(Vec::new()),
-        timer: StoredValue::new_local(None),
+        attempt: LocalSlot::new(),
+        listeners: LocalSlot::new(),
+        timer: LocalSlot::new(),
         phase: RwSignal::new(Phase::Preparing),
         grants,
     };

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::browser::EventStream;
+use super::browser::{EventStream, LocalSlot};
 use super::hydration_marker;
 use crate::api::{ExecutionView, LiveExecution};
 
@@ -12,9 +12,9 @@ use crate::api::{ExecutionView, LiveExecution};
 pub fn ExecutionsLive(executions: Vec<ExecutionView>) -> impl IntoView {
     let hydrated = hydration_marker();
     let rows = RwSignal::new(executions);
-    let stream = StoredValue::new_local(None::<EventStream>);
+    let stream = LocalSlot::<Option<EventStream>>::new();
     Effect::new(move |_| {
-        stream.set_value(EventStream::new("/api/autogpt/events", &["execution_updated"], move |_, data| {
+        stream.set(EventStream::new("/api/autogpt/events", &["execution_updated"], move |_, data| {
             if let Ok(live) = serde_json::from_str::<LiveExecution>(&data) {
                 rows.update(|list| {
                     if let Some(row) = list.iter_mut().find(|r| r.execution_id == live.execution_id && !r.terminal) {

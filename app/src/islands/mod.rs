@@ -4,8 +4,8 @@
 
 pub mod agent_runner;
 mod browser;
-pub mod executions_live;
 pub mod connect_panel;
+pub mod executions_live;
 pub mod sign_in;
 
 use leptos::prelude::*;

@@ -8,10 +8,9 @@
 //! click, so it is not blocked) and the popup tells this page when it is done.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::browser::{WindowListener, message_data};
+use super::browser::{LocalSlot, WindowListener, message_data};
 use super::hydration_marker;
 
 /// The sign-in panel island.
@@ -64,23 +63,34 @@ enum KeyState {
 fn ApiKeyForm(use_api_key: RwSignal<bool>) -> impl IntoView {
     let state = RwSignal::new(KeyState::Idle);
     let key = RwSignal::new(String::new());
-    let listener = StoredValue::new_local(None::<WindowListener>);
+    let listener = LocalSlot::<Option<WindowListener>>::new();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        let api_key = key.get_untracked();
-        if api_key.trim().is_empty() {
+        if key.get_untracked().trim().is_empty() {
             ev.prevent_default();
             state.set(KeyState::Failed("Please enter your AutoGPT API key".into()));
             return;
         }
         // Open the consent popup now, inside the click: after an await it would be blocked.
-        let Some(popup) = open_blank_popup() else {
-            // Blocked: let the form post normally; the consent page opens in this window.
+        // The form is then posted *into* the popup, so the consent page arrives there as a
+        // real navigation from our origin (its own form then carries our `Origin`, which the
+        // platform checks; HTML written into a blank popup would post with `Origin: null`).
+        let Some(_popup) = open_blank_popup() else {
+            // Blocked: the form posts normally and the consent page opens in this window.
             return;
         };
-        ev.prevent_default();
+        if let Some(form) = ev.target().map(|t| t.unchecked_into::<web_sys::HtmlFormElement>()) {
+            form.set_target(POPUP_NAME);
+        }
+        if let Some(mode) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("auth-mode"))
+            .map(|e| e.unchecked_into::<web_sys::HtmlInputElement>())
+        {
+            mode.set_value("popup");
+        }
         state.set(KeyState::Authorizing);
-        listener.set_value(WindowListener::new("message", move |event| {
+        listener.set(WindowListener::new("message", move |event| {
             let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else { return };
             // Only our own callback page may tell us (same origin).
             if Some(event.origin()) != current_origin() {
@@ -97,29 +107,11 @@ fn ApiKeyForm(use_api_key: RwSignal<bool>) -> impl IntoView {
                 state.set(KeyState::Failed(text.to_owned()));
             }
         }));
-        spawn_local(async move {
-            match post_api_key(&api_key).await {
-                Ok(Answer::Redirect(url)) => {
-                    let _ = popup.close();
-                    navigate(&url);
-                }
-                Ok(Answer::Consent(html)) => {
-                    if let Some(doc) = popup.document().and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok()) {
-                        let _ = doc.open();
-                        let _ = doc.write_1(&html);
-                        let _ = doc.close();
-                    }
-                }
-                Err(message) => {
-                    let _ = popup.close();
-                    state.set(KeyState::Failed(message));
-                }
-            }
-        });
     };
 
     view! {
         <form class="api-key-form" method="post" action="/api/autogpt/authorize" on:submit=submit>
+            <input type="hidden" id="auth-mode" name="mode" value="window" />
             <p class="muted">"Enter your AutoGPT API key (from Settings → Developer)"</p>
             <label for="api-key">"Enter your AutoGPT API key"</label>
             <input
@@ -153,8 +145,12 @@ fn ApiKeyForm(use_api_key: RwSignal<bool>) -> impl IntoView {
     }
 }
 
+/// Window name of the consent popup (the form posts into it).
+const POPUP_NAME: &str = "autogpt_consent";
+
 fn open_blank_popup() -> Option<web_sys::Window> {
-    let popup = web_sys::window()?.open_with_url_and_target_and_features("", "autogpt_consent", "width=600,height=700").ok()??;
+    let popup =
+        web_sys::window()?.open_with_url_and_target_and_features("", POPUP_NAME, "width=600,height=700").ok()??;
     (!popup.closed().unwrap_or(true)).then_some(popup)
 }
 
@@ -166,35 +162,4 @@ fn navigate(url: &str) {
     if let Some(w) = web_sys::window() {
         let _ = w.location().assign(url);
     }
-}
-
-enum Answer {
-    Redirect(String),
-    Consent(String),
-}
-
-/// `POST /api/autogpt/authorize` with `{"apiKey"}` (guide Step 4).
-async fn post_api_key(api_key: &str) -> Result<Answer, String> {
-    use wasm_bindgen_futures::JsFuture;
-    let failed = || "Could not reach the server. Please try again.".to_owned();
-    let window = web_sys::window().ok_or_else(failed)?;
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    let headers = web_sys::Headers::new().map_err(|_| failed())?;
-    headers.set("Content-Type", "application/json").map_err(|_| failed())?;
-    init.set_headers(&headers);
-    let body = serde_json::json!({ "apiKey": api_key }).to_string();
-    init.set_body(&wasm_bindgen::JsValue::from_str(&body));
-    let response = JsFuture::from(window.fetch_with_str_and_init("/api/autogpt/authorize", &init)).await.map_err(|_| failed())?;
-    let response: web_sys::Response = response.dyn_into().map_err(|_| failed())?;
-    let is_json = response.headers().get("content-type").ok().flatten().is_some_and(|t| t.contains("json"));
-    let text = JsFuture::from(response.text().map_err(|_| failed())?).await.map_err(|_| failed())?.as_string().unwrap_or_default();
-    if !is_json {
-        return if response.ok() { Ok(Answer::Consent(text)) } else { Err(failed()) };
-    }
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|_| failed())?;
-    if value.get("redirect").and_then(|r| r.as_bool()) == Some(true) {
-        return value.get("url").and_then(|u| u.as_str()).map(|u| Answer::Redirect(u.to_owned())).ok_or_else(failed);
-    }
-    Err(value.get("error").and_then(|e| e.as_str()).unwrap_or("Authorization failed").to_owned())
 }

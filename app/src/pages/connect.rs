@@ -3,11 +3,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::UiConfig;
 use crate::api::{Overview, page_overview};
 use crate::components::account::AccountBar;
 use crate::islands::connect_panel::ConnectPanel;
 use crate::islands::sign_in::SignInPanel;
-use crate::UiConfig;
 
 /// The connect page. Query: `error` (banner text), `success=true`,
 /// `method=api_key` (API-key form first: the no-JavaScript path of the toggle).

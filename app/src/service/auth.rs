@@ -11,8 +11,8 @@ use autogpt::secret::ApiKey;
 use tower_sessions::Session;
 use url::Url;
 
-use super::session::{CONNECTION_KEY, signed_in};
 use super::AppContext;
+use super::session::{CONNECTION_KEY, signed_in};
 use crate::server::storage::{AuthMode, NewTransaction, Profile, TakeError};
 
 /// How starting a sign-in went.
@@ -69,10 +69,7 @@ fn internal(e: impl std::fmt::Display) -> AuthError {
 pub fn safe_return_to(candidate: Option<&str>) -> String {
     match candidate {
         Some(p)
-            if p.starts_with('/')
-                && !p.starts_with("//")
-                && !p.contains('\\')
-                && !p.chars().any(char::is_control) =>
+            if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(char::is_control) =>
         {
             p.to_owned()
         }

@@ -137,7 +137,13 @@ mod tests {
     fn item42_only_the_exact_app_origin_passes() {
         let app = "http://127.0.0.1:3000";
         assert_eq!(check_origin(&headers(Some(app)), app), Ok(()));
-        for bad in [None, Some("http://127.0.0.1:3001"), Some("https://127.0.0.1:3000"), Some("null"), Some("http://127.0.0.1:3000.evil.test")] {
+        for bad in [
+            None,
+            Some("http://127.0.0.1:3001"),
+            Some("https://127.0.0.1:3000"),
+            Some("null"),
+            Some("http://127.0.0.1:3000.evil.test"),
+        ] {
             assert_eq!(check_origin(&headers(bad), app), Err(AppError::Forbidden), "{bad:?}");
         }
     }

@@ -55,9 +55,15 @@ pub async fn receive(ctx: &AppContext, headers: &HeaderMap, body: &[u8]) -> (Rec
 
 fn describe(event: &WebhookEvent) -> (String, Option<String>) {
     match event {
-        WebhookEvent::ExecutionStarted { execution_id, .. } => ("execution.started".into(), Some(execution_id.as_str().into())),
-        WebhookEvent::ExecutionCompleted { execution_id, .. } => ("execution.completed".into(), Some(execution_id.as_str().into())),
-        WebhookEvent::ExecutionFailed { execution_id, .. } => ("execution.failed".into(), Some(execution_id.as_str().into())),
+        WebhookEvent::ExecutionStarted { execution_id, .. } => {
+            ("execution.started".into(), Some(execution_id.as_str().into()))
+        }
+        WebhookEvent::ExecutionCompleted { execution_id, .. } => {
+            ("execution.completed".into(), Some(execution_id.as_str().into()))
+        }
+        WebhookEvent::ExecutionFailed { execution_id, .. } => {
+            ("execution.failed".into(), Some(execution_id.as_str().into()))
+        }
         WebhookEvent::GrantRevoked { grant_id, .. } => ("grant.revoked".into(), Some(grant_id.as_str().into())),
         WebhookEvent::Unknown { event, .. } => (event.clone(), None),
     }

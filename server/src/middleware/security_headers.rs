@@ -1,5 +1,5 @@
 //! Security response headers set on every response unless the route already set them
-//! (checklist 16, 17): a strict Content-Security-Policy, `nosniff`, `no-referrer` and
+//! (checklist 16, 17): a strict Content-Security-Policy, `nosniff`, `strict-origin-when-cross-origin` referrers and
 //! `X-Frame-Options: DENY`.
 //!
 //! Architecture invariant: no `Cross-Origin-Opener-Policy` is sent. The Connect popup is opened
@@ -52,7 +52,11 @@ pub fn security_headers(platform: &Url) -> SecurityHeadersLayer {
     ServiceBuilder::new()
         .layer(if_absent(header::CONTENT_SECURITY_POLICY, csp))
         .layer(if_absent(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(if_absent(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        // Not `no-referrer`/`same-origin`: under those, browsers send `Origin: null` on form
+        // posts (same-origin ones resp. cross-origin ones). Our sign-out form needs its Origin,
+        // and so does the platform's consent form shown on our origin in the API-key flow.
+        // Cross-origin requests still get only the origin, never a path or query.
+        .layer(if_absent(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(if_absent(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
 }
 

@@ -42,6 +42,10 @@ pub async fn start_login(
 pub struct ApiKeyBody {
     #[serde(rename = "apiKey")]
     api_key: String,
+    /// `popup` when the page's script posted this form into a popup (the callback then
+    /// tells the opener); otherwise the flow runs in this window.
+    #[serde(default)]
+    mode: Option<String>,
 }
 
 /// API-key flow from the page's script: JSON in, JSON or consent HTML out.
@@ -55,7 +59,8 @@ async fn start_with_key_json(State(state): State<AppState>, session: Session, bo
 
 /// API-key flow without JavaScript: a plain form post, answered in the window.
 async fn start_with_key_form(State(state): State<AppState>, session: Session, body: Form<ApiKeyBody>) -> Response {
-    match with_key(&state, &session, body.0, AuthMode::Window).await {
+    let mode = if body.mode.as_deref() == Some("popup") { AuthMode::Popup } else { AuthMode::Window };
+    match with_key(&state, &session, body.0, mode).await {
         Ok(Started::Redirect(url)) => Redirect::to(url.as_str()).into_response(),
         Ok(Started::ConsentPage(html)) => consent_page(html),
         Err(e) => error_page(&e),
