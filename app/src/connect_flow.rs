@@ -14,11 +14,9 @@
 //! the attempt times out (12); a second click while in flight only focuses the
 //! popup (13); a failure is reported as text and a retry needs a fresh nonce (14).
 
-use autogpt::connect::{ConnectDecision, validate_connect_message};
-use autogpt::origin::Origin;
+use autogpt::connect::{ConnectDecision, MessageData, validate_connect_message_serialized};
 use autogpt::random::Nonce;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// Popup size from the guide (G7).
 pub const POPUP_WIDTH: i32 = 500;
@@ -199,17 +197,14 @@ impl<W: PopupWindow> Attempt<W> {
     }
 
     /// A `message` event (items 6–9).
-    pub fn on_message(&mut self, origin: &str, data: &Value) -> Effect {
+    pub fn on_message(&mut self, origin: &str, data: &impl MessageData) -> Effect {
         if self.phase != Phase::InFlight {
             // Item 9: after the first accepted message, nothing changes.
             return Effect::None;
         }
         let Some(prepared) = &self.prepared else { return Effect::None };
-        let Ok(expected_origin) = Origin::parse(&prepared.platform_origin) else {
-            return Effect::None;
-        };
         let nonce = Nonce::new(prepared.nonce.clone());
-        match validate_connect_message(origin, data, &expected_origin, &nonce) {
+        match validate_connect_message_serialized(origin, data, &prepared.platform_origin, &nonce) {
             ConnectDecision::Ignore(_) => Effect::None,
             ConnectDecision::Success { grant_id, .. } => {
                 self.close_window();

@@ -127,43 +127,79 @@ pub enum ConnectDecision {
     },
 }
 
-/// Decides what to do with a `message` event: origin compared exactly after normalising both
-/// sides to `scheme://host[:port]`, then `type`, then nonce (constant time), then the fields.
+/// Decides what to do with a `message` event: `event.origin` must byte-equal the platform's
+/// origin (checklist 6; browsers always serialise `event.origin` in the normal form, so no
+/// parsing is needed and look-alikes, other schemes and ports all fail), then `type`, then
+/// nonce (constant time), then the fields.
 pub fn validate_connect_message(
     event_origin: &str,
     data: &Value,
     expected_origin: &Origin,
     expected_nonce: &Nonce,
 ) -> ConnectDecision {
-    use ConnectDecision::Ignore;
-    // Exact comparison after normalisation; a browser sends `null` for opaque origins.
-    match Origin::parse(event_origin) {
-        Ok(o) if o == *expected_origin => {}
-        _ => return Ignore(IgnoreReason::OriginMismatch),
+    validate_connect_message_serialized(event_origin, data, expected_origin.as_str(), expected_nonce)
+}
+
+/// Read access to a message's `data`, so the browser can validate a `JsValue` directly
+/// (no JSON parser in the bundle) and the server and tests a `serde_json::Value`.
+pub trait MessageData {
+    /// True for a (non-null) object.
+    fn is_object(&self) -> bool;
+    /// A string field, if present and a string.
+    fn text(&self, key: &str) -> Option<String>;
+    /// A boolean field, if present and a boolean.
+    fn flag(&self, key: &str) -> Option<bool>;
+}
+
+impl MessageData for Value {
+    fn is_object(&self) -> bool {
+        self.as_object().is_some()
     }
-    let Some(obj) = data.as_object() else {
+    fn text(&self, key: &str) -> Option<String> {
+        self.get(key).and_then(Value::as_str).map(str::to_owned)
+    }
+    fn flag(&self, key: &str) -> Option<bool> {
+        self.get(key).and_then(Value::as_bool)
+    }
+}
+
+/// [`validate_connect_message`] with the expected origin already serialised as
+/// `scheme://host[:port]` (as the server hands it to the browser) and any [`MessageData`].
+/// This form keeps the `url` crate, its Unicode tables and a JSON parser out of the
+/// browser bundle.
+pub fn validate_connect_message_serialized(
+    event_origin: &str,
+    data: &impl MessageData,
+    expected_origin: &str,
+    expected_nonce: &Nonce,
+) -> ConnectDecision {
+    use ConnectDecision::Ignore;
+    // A browser sends `null` for opaque origins; it never equals a real origin.
+    if event_origin.as_bytes() != expected_origin.as_bytes() {
+        return Ignore(IgnoreReason::OriginMismatch);
+    }
+    if !data.is_object() {
         return Ignore(IgnoreReason::NotAnObject);
-    };
-    if obj.get("type").and_then(Value::as_str) != Some(CONNECT_MESSAGE_TYPE) {
+    }
+    if data.text("type").as_deref() != Some(CONNECT_MESSAGE_TYPE) {
         return Ignore(IgnoreReason::WrongType);
     }
-    match obj.get("nonce").and_then(Value::as_str) {
-        Some(n) if expected_nonce.matches(n) => {}
+    match data.text("nonce") {
+        Some(n) if expected_nonce.matches(&n) => {}
         _ => return Ignore(IgnoreReason::NonceMismatch),
     }
-    let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
-    match obj.get("success").and_then(Value::as_bool) {
-        Some(true) => match text("grant_id") {
+    match data.flag("success") {
+        Some(true) => match data.text("grant_id") {
             Some(g) if !g.is_empty() => ConnectDecision::Success {
                 grant_id: GrantId::new(g),
-                credential_id: text("credential_id").map(CredentialId::new),
-                provider: text("provider").map(Provider::new),
+                credential_id: data.text("credential_id").map(CredentialId::new),
+                provider: data.text("provider").map(Provider::new),
             },
             _ => Ignore(IgnoreReason::Malformed),
         },
         Some(false) => ConnectDecision::Failure {
-            error: ConnectErrorCode::parse(&text("error").unwrap_or_default()),
-            error_description: text("error_description"),
+            error: ConnectErrorCode::parse(&data.text("error").unwrap_or_default()),
+            error_description: data.text("error_description"),
         },
         None => Ignore(IgnoreReason::Malformed),
     }
@@ -225,11 +261,13 @@ mod tests {
             "null",
             "",
             "https://platform.test/x",
+            // Browsers never send a default port; byte equality refuses it too.
+            "https://platform.test:443",
+            "HTTPS://platform.test",
         ] {
             assert_eq!(decide(bad, &d), ConnectDecision::Ignore(IgnoreReason::OriginMismatch), "{bad}");
         }
         assert!(matches!(decide("https://platform.test", &d), ConnectDecision::Success { .. }));
-        assert!(matches!(decide("https://platform.test:443", &d), ConnectDecision::Success { .. }));
     }
 
     /// Checklist 7: data must be an object of the right type.

@@ -2,7 +2,6 @@
 //! that unsubscribe on drop, an interval timer and JSON decoding of
 //! `postMessage` data. Browser-only (`hydrate`).
 
-use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
 use crate::connect_flow::{PopupHost, PopupWindow, popup_features};
@@ -46,14 +45,33 @@ pub fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
 
-/// `event.data` as JSON, via `JSON.stringify` (no serde-wasm-bindgen in the bundle).
-/// Values that cannot be stringified decode as `Null` and are ignored by the validator.
-pub fn message_data(event: &web_sys::MessageEvent) -> Value {
-    js_sys::JSON::stringify(&event.data())
-        .ok()
-        .and_then(|s| s.as_string())
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or(Value::Null)
+/// `event.data`, read field by field (no JSON parser in the bundle).
+pub struct JsMessage(JsValue);
+
+/// The data of a `message` event.
+pub fn message_data(event: &web_sys::MessageEvent) -> JsMessage {
+    JsMessage(event.data())
+}
+
+impl JsMessage {
+    fn field(&self, key: &str) -> Option<JsValue> {
+        if !autogpt::connect::MessageData::is_object(self) {
+            return None;
+        }
+        js_sys::Reflect::get(&self.0, &JsValue::from_str(key)).ok()
+    }
+}
+
+impl autogpt::connect::MessageData for JsMessage {
+    fn is_object(&self) -> bool {
+        self.0.is_object() && !self.0.is_null()
+    }
+    fn text(&self, key: &str) -> Option<String> {
+        self.field(key).and_then(|v| v.as_string())
+    }
+    fn flag(&self, key: &str) -> Option<bool> {
+        self.field(key).and_then(|v| v.as_bool())
+    }
 }
 
 /// An event listener on `window` that is removed when dropped (checklist 9, 12).

@@ -32,7 +32,7 @@ pub fn ExecutionsLive(executions: Vec<ExecutionView>) -> impl IntoView {
                 <table class="table">
                     <thead><tr><th scope="col">"Execution"</th><th scope="col">"Agent"</th><th scope="col">"Status"</th><th scope="col">"Webhook events"</th></tr></thead>
                     <tbody aria-live="polite">
-                        <For each=move || rows.get() key=|r| (r.execution_id.clone(), r.status.clone()) let:row>
+                        {move || rows.get().into_iter().map(|row| view! {
                             <tr data-execution-id=row.execution_id.clone()>
                                 <td><code>{row.execution_id.clone()}</code></td>
                                 <td>{row.agent_id.clone()}</td>
@@ -41,7 +41,7 @@ pub fn ExecutionsLive(executions: Vec<ExecutionView>) -> impl IntoView {
                                 </td>
                                 <td><small>{row.events.iter().map(|e| e.event.clone()).collect::<Vec<_>>().join(", ")}</small></td>
                             </tr>
-                        </For>
+                        }).collect_view()}
                     </tbody>
                 </table>
             </Show>

@@ -8,6 +8,7 @@
 //! click, so it is not blocked) and the popup tells this page when it is done.
 
 use leptos::prelude::*;
+use autogpt::connect::MessageData;
 use wasm_bindgen::JsCast;
 
 use super::browser::{LocalSlot, WindowListener, message_data};
@@ -97,14 +98,14 @@ fn ApiKeyForm(use_api_key: RwSignal<bool>) -> impl IntoView {
                 return;
             }
             let data = message_data(event);
-            if data.get("type").and_then(|t| t.as_str()) != Some("autogpt_signed_in") {
+            if data.text("type").as_deref() != Some("autogpt_signed_in") {
                 return;
             }
-            if data.get("success").and_then(|s| s.as_bool()) == Some(true) {
+            if data.flag("success") == Some(true) {
                 navigate("/connect?success=true");
             } else {
-                let text = data.get("error").and_then(|e| e.as_str()).unwrap_or("Authorization failed");
-                state.set(KeyState::Failed(text.to_owned()));
+                let text = data.text("error").unwrap_or_else(|| "Authorization failed".to_owned());
+                state.set(KeyState::Failed(text));
             }
         }));
     };

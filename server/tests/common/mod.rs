@@ -157,7 +157,7 @@ fn pg_simple_query(url: &str, sql: &str) -> Result<(), String> {
     let mut msg = ((startup.len() + 4) as u32).to_be_bytes().to_vec();
     msg.extend_from_slice(&startup);
     stream.write_all(&msg).map_err(|e| e.to_string())?;
-    let mut read_message = |stream: &mut std::net::TcpStream| -> Result<(u8, Vec<u8>), String> {
+    let read_message = |stream: &mut std::net::TcpStream| -> Result<(u8, Vec<u8>), String> {
         let mut head = [0u8; 5];
         stream.read_exact(&mut head).map_err(|e| e.to_string())?;
         let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
