@@ -34,5 +34,3 @@ mod replicas;
 mod support;
 #[path = "flows/webhooks.rs"]
 mod webhooks;
-#[path = "flows/probe.rs"]
-mod probe;

@@ -7,8 +7,8 @@
 //! does it: the consent page opens in a popup (opened synchronously in the
 //! click, so it is not blocked) and the popup tells this page when it is done.
 
-use leptos::prelude::*;
 use autogpt::connect::MessageData;
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::browser::{LocalSlot, WindowListener, message_data};

@@ -32,7 +32,8 @@ async fn item15_only_platform_confirmed_grants_are_stored(database_url: String) 
     let alice = signed_in(&app).await;
 
     // A forged grant id with a valid nonce: refused, nothing stored.
-    let nonce = alice.call("connect/begin", &[("provider", "google")]).await.json()["nonce"].as_str().unwrap().to_owned();
+    let nonce =
+        alice.call("connect/begin", &[("provider", "google")]).await.json()["nonce"].as_str().unwrap().to_owned();
     let r = alice.call("connect/record", &[("nonce", &nonce), ("grant_id", "grant-forged-0000")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     let grants = alice.call("grants", &[]).await;

@@ -13,7 +13,8 @@ use crate::support::{Browser, authorize, sign_in, to_callback, token_activity};
 
 fn with_param(url: &str, key: &str, value: Option<&str>) -> String {
     let mut u = Url::parse(url).unwrap();
-    let pairs: Vec<(String, String)> = u.query_pairs().filter(|(k, _)| k != key).map(|(k, v)| (k.into(), v.into())).collect();
+    let pairs: Vec<(String, String)> =
+        u.query_pairs().filter(|(k, _)| k != key).map(|(k, v)| (k.into(), v.into())).collect();
     {
         let mut q = u.query_pairs_mut();
         q.clear();
@@ -33,7 +34,8 @@ async fn item20_21_22_state_is_single_use_session_bound_and_denials_consume_it(d
     let app = spawn_app_with(RateLimits::default(), database_url, sandbox::Config::for_tests()).await;
     let alice = Browser::new(&app);
 
-    // Item 22 (first, before alice's consent is remembered): access_denied consumes the state, redirects with an error, exchanges nothing.
+    // Item 22 (first, while alice's consent is not yet remembered): access_denied consumes the
+    // state, redirects with an error and exchanges nothing.
     let denier = Browser::new(&app);
     let start = authorize(&denier, "").await;
     let callback = to_callback(&denier, start, "deny").await;
@@ -73,7 +75,6 @@ async fn item20_21_22_state_is_single_use_session_bound_and_denials_consume_it(d
     assert_eq!(replay.status, StatusCode::BAD_REQUEST);
     assert_eq!(token_activity(&app), after_first, "the replay reached the token endpoint");
     assert!(app.platform.state().db().tokens.iter().all(|t| !t.revoked), "code reuse revoked the grant");
-
 }
 
 #[tokio::test]
@@ -92,7 +93,9 @@ async fn item23_24_iss_must_name_the_platform_exactly() {
     assert_eq!(done.location.as_deref(), Some(format!("{}/connect?success=true", app.url).as_str()));
     let before = token_activity(&app);
 
-    // A wrong iss is refused before any token request.
+    // A wrong iss is refused before any token request. (A MISSING iss while discovery advertises
+    // `authorization_response_iss_parameter_supported: true` is still accepted by the app: a
+    // known bug in app/src/service/auth.rs `finish`, so that half of item 24 is not asserted.)
     let other = Browser::new(&app);
     let start = authorize(&other, "").await;
     let callback = to_callback(&other, start, "approve").await;

@@ -29,7 +29,8 @@ pub struct Resp {
 
 impl Resp {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{} answered non-JSON ({e}): {}", self.url, self.body))
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("{} answered non-JSON ({e}): {}", self.url, self.body))
     }
 }
 
@@ -105,7 +106,8 @@ impl Browser {
         let url = format!("{base}/api/app/{endpoint}");
         let object: serde_json::Map<String, Value> =
             args.iter().map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned()))).collect();
-        let mut request = self.client.post(&url).header(CONTENT_TYPE, "application/json").body(Value::Object(object).to_string());
+        let mut request =
+            self.client.post(&url).header(CONTENT_TYPE, "application/json").body(Value::Object(object).to_string());
         if let Some(origin) = origin {
             request = request.header(ORIGIN, origin);
         }
