@@ -119,7 +119,8 @@ pub async fn services(settings: &Settings) -> Result<AppContext, StartError> {
         settings.autogpt.client_secret.clone(),
         settings.autogpt.redirect_uri.clone(),
     );
-    let api = ExternalApiClient::new(transport, platform.clone(), ApiBasePath::new(&settings.autogpt.api_base));
+    let api = ExternalApiClient::new(transport.clone(), platform.clone(), ApiBasePath::new(&settings.autogpt.api_base));
+    let issuer = app::service::issuer::IssuerCache::new(transport, platform.clone());
     let clock: Arc<dyn app::server::Clock> = Arc::new(SystemClock);
     let tokens =
         TokenManager::new(storage.clone(), PlatformRefresher::new(oauth.clone(), clock.clone()), clock.clone());
@@ -148,6 +149,7 @@ pub async fn services(settings: &Settings) -> Result<AppContext, StartError> {
         events,
         webhooks: WebhookVerifier::new(settings.autogpt.webhook_secrets.clone()),
         clock,
+        issuer,
     }))
 }
 

@@ -190,10 +190,8 @@ pub async fn finish(ctx: &AppContext, session: &Session, query: &str) -> Result<
         }
         Callback::Code { code, iss, .. } => (code, iss),
     };
-    // Checklist 24: an `iss` must name exactly our platform.
-    if let Some(iss) = iss
-        && iss.trim_end_matches('/') != ctx.config.platform.as_str().trim_end_matches('/')
-    {
+    // Checklist 24: `iss` must be exactly the platform's issuer, and present when advertised.
+    if !super::issuer::iss_acceptable(&ctx.issuer.policy().await, iss.as_deref()) {
         return Err(fail(AuthError::WrongIssuer, mode));
     }
     let tokens = ctx.oauth.exchange_code(&code, tx.verifier, ctx.now()).await.map_err(|e| {

@@ -53,6 +53,8 @@ pub struct Inner {
     pub webhooks: WebhookVerifier,
     /// Time source (a manual clock in tests).
     pub clock: Arc<dyn Clock>,
+    /// The platform's issuer, from discovery (checklist 24).
+    pub issuer: super::issuer::IssuerCache,
 }
 
 impl AppContext {

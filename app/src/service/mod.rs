@@ -7,6 +7,7 @@ pub mod agents;
 pub mod auth;
 pub mod connect;
 pub mod context;
+pub mod issuer;
 mod platform;
 pub mod reconcile;
 pub mod session;

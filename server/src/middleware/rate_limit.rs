@@ -112,7 +112,7 @@ pub fn rate_limit(quota: Quota) -> RateLimitLayer {
 /// limited; the rest pass untouched. For routes that cannot take a `route_layer` one by one,
 /// such as the server functions `leptos_routes` registers:
 ///
-/// ```ignore
+/// ```text
 /// .layer(middleware::rate_limit_matching(limits.server_fns, |path| path.starts_with("/api/") && !path.starts_with("/api/autogpt/")))
 /// ```
 pub fn rate_limit_matching(quota: Quota, matches: fn(&str) -> bool) -> ScopedRateLimitLayer {

@@ -43,7 +43,7 @@ pub fn content_security_policy(platform: &Url) -> String {
 
 /// The security headers as one layer. `if_not_present`, so a route may send its own CSP.
 ///
-/// ```ignore
+/// ```text
 /// router.layer(middleware::security_headers(&settings.autogpt.url))
 /// ```
 pub fn security_headers(platform: &Url) -> SecurityHeadersLayer {

@@ -93,9 +93,7 @@ async fn item23_24_iss_must_name_the_platform_exactly() {
     assert_eq!(done.location.as_deref(), Some(format!("{}/connect?success=true", app.url).as_str()));
     let before = token_activity(&app);
 
-    // A wrong iss is refused before any token request. (A MISSING iss while discovery advertises
-    // `authorization_response_iss_parameter_supported: true` is still accepted by the app: a
-    // known bug in app/src/service/auth.rs `finish`, so that half of item 24 is not asserted.)
+    // A wrong iss is refused before any token request.
     let other = Browser::new(&app);
     let start = authorize(&other, "").await;
     let callback = to_callback(&other, start, "approve").await;
@@ -105,6 +103,18 @@ async fn item23_24_iss_must_name_the_platform_exactly() {
     assert!(r.location.unwrap().contains("/connect?error="), "wrong iss accepted");
     assert_eq!(token_activity(&app), before);
     assert_eq!(other.call("session", &[]).await.json(), serde_json::Value::Null);
+
+    // Discovery advertises `authorization_response_iss_parameter_supported`: a callback that
+    // lost its iss (a mix-up attack strips it) is refused too, before any token request.
+    let stripped = Browser::new(&app);
+    let start = authorize(&stripped, "").await;
+    let callback = to_callback(&stripped, start, "approve").await;
+    let without = with_param(&callback, "iss", None);
+    assert!(!without.contains("iss="), "{without}");
+    let r = stripped.get(&without).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location.unwrap().contains("/connect?error="), "missing iss accepted");
+    assert_eq!(token_activity(&app), before);
 }
 
 #[tokio::test]
