@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+TARGET="${CARGO_TARGET_DIR:-target}"
 SANDBOX_PORT=$(free_port)
 APP_PORT=$(free_port)
 export AUTOGPT_URL="http://127.0.0.1:${SANDBOX_PORT}"
@@ -24,14 +25,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-target/release/sandbox --addr "127.0.0.1:${SANDBOX_PORT}" --client-origin "$APP_URL" \
+"$TARGET/release/sandbox" --addr "127.0.0.1:${SANDBOX_PORT}" --client-origin "$APP_URL" \
   >"$LOGS/sandbox.log" 2>&1 &
 PIDS+=($!)
 wait_http "$AUTOGPT_URL/.well-known/openid-configuration" "${PIDS[-1]}"
 
-LEPTOS_SITE_ADDR="127.0.0.1:${APP_PORT}" DATABASE_URL="sqlite://${WORK}/app.db" \
+LEPTOS_SITE_ADDR="127.0.0.1:${APP_PORT}" LEPTOS_SITE_ROOT="$TARGET/site" DATABASE_URL="sqlite://${WORK}/app.db" \
   APP_SECRET_FILE="${WORK}/app-secret" RUST_LOG="${RUST_LOG:-info}" \
-  target/release/server >"$LOGS/server.log" 2>&1 &
+  "$TARGET/release/server" >"$LOGS/server.log" 2>&1 &
 PIDS+=($!)
 wait_http "$APP_URL/healthz" "${PIDS[-1]}"
 

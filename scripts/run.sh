@@ -7,15 +7,17 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 SANDBOX_ADDR="${SANDBOX_ADDR:-127.0.0.1:8006}"
+TARGET="${CARGO_TARGET_DIR:-target}"
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$TARGET/site}"
 PIDS=()
 trap 'stop_pids "${PIDS[@]+"${PIDS[@]}"}"' EXIT
 trap 'exit 130' INT TERM
 
-target/release/sandbox --addr "$SANDBOX_ADDR" &
+"$TARGET/release/sandbox" --addr "$SANDBOX_ADDR" &
 PIDS+=($!)
 wait_http "http://${SANDBOX_ADDR}/.well-known/openid-configuration" "${PIDS[-1]}"
 
-target/release/server &
+"$TARGET/release/server" &
 PIDS+=($!)
 wait_http "http://127.0.0.1:3000/healthz" "${PIDS[-1]}" || true
 echo
