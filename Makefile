@@ -50,3 +50,5 @@ unit: ## Unit and integration tests of every crate
 
 e2e: build sandbox-build ## Playwright suite in Debian's Chromium against the release build
 	scripts/e2e.sh
+	@echo "e2e: sign-in and connect again with the platform on another site (localhost)"
+	PLATFORM_HOST=localhost scripts/e2e.sh tests/signin.spec.ts tests/connect.spec.ts

@@ -4,6 +4,10 @@
 # tests, and stops both by PID whatever happens (checklist 66, 67).
 # Expects `cargo leptos build --release` and `cargo build --release -p sandbox`
 # to have run (the Makefile's `e2e` target does both).
+#
+# PLATFORM_HOST=localhost serves the platform as http://localhost:PORT while the
+# app stays on http://127.0.0.1:PORT: then the two are different *sites*, as in
+# production (cookies and popups cross a site boundary). Both still bind 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -11,10 +15,11 @@ source scripts/lib.sh
 TARGET="${CARGO_TARGET_DIR:-target}"
 SANDBOX_PORT=$(free_port)
 APP_PORT=$(free_port)
-export AUTOGPT_URL="http://127.0.0.1:${SANDBOX_PORT}"
+PLATFORM_HOST="${PLATFORM_HOST:-127.0.0.1}"
+export AUTOGPT_URL="http://${PLATFORM_HOST}:${SANDBOX_PORT}"
 export APP_URL="http://127.0.0.1:${APP_PORT}"
 WORK=$(mktemp -d)
-LOGS="end2end/artifacts/logs"
+LOGS="end2end/artifacts/logs/${PLATFORM_HOST}"
 mkdir -p "$LOGS" end2end/artifacts
 
 PIDS=()
@@ -25,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$TARGET/release/sandbox" --addr "127.0.0.1:${SANDBOX_PORT}" --client-origin "$APP_URL" \
+"$TARGET/release/sandbox" --addr "127.0.0.1:${SANDBOX_PORT}" --public-url "$AUTOGPT_URL" --client-origin "$APP_URL" \
   >"$LOGS/sandbox.log" 2>&1 &
 PIDS+=($!)
 wait_http "$AUTOGPT_URL/.well-known/openid-configuration" "${PIDS[-1]}"

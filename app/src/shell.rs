@@ -41,7 +41,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage />
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
                     // Async: the whole page is rendered before it is sent, so it works
                     // without JavaScript (B8) and islands hydrate without flicker.
                     <Route path=StaticSegment("connect") view=ConnectPage ssr=SsrMode::Async />

@@ -12,6 +12,9 @@ test("login flow: platform login, consent, back on /connect signed in", async ({
   await expect(page.locator("#signed-in-as")).toContainText("alice@example.com");
   await expect(page.getByText("Signed in with AutoGPT.")).toBeVisible();
   await snapshot(page, "connect-signed-in");
+  // The landing page shows the connection status.
+  await page.goto("/");
+  await expect(page.locator("#connection-status")).toContainText("Connected as alice@example.com");
 });
 
 test("API-key flow: consent page in a popup, the popup signs this page in", async ({ page }) => {

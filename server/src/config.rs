@@ -5,6 +5,9 @@
 use std::{collections::HashMap, fmt, net::SocketAddr, path::PathBuf};
 
 use app::UiConfig;
+use std::num::NonZeroU32;
+
+use crate::middleware::{Quota, RateLimits};
 use autogpt::ids::ClientId;
 use autogpt::origin::RedirectUri;
 use autogpt::secret::{ClientSecret, WebhookSecret};
@@ -33,6 +36,9 @@ pub struct Settings {
     pub app_secret: AppSecret,
     /// `APP_ENV=production`: insecure development defaults are refused.
     pub production: bool,
+    /// Per-IP budgets (`RATE_LIMIT_CALLBACK`, `RATE_LIMIT_SERVER_FNS`, `RATE_LIMIT_WEBHOOK`,
+    /// each `PER_SECOND/BURST`).
+    pub rate_limits: RateLimits,
 }
 
 /// Key material for token encryption. `Debug` never shows it (checklist 37).
@@ -230,6 +236,19 @@ impl Settings {
                 problems.push("AUTOGPT_WEBHOOK_SECRET: the development default is refused in production".into());
             }
         }
+        let defaults = RateLimits::default();
+        let mut quota = |name: &str, default: Quota| match env.get(name) {
+            None => default,
+            Some(v) => parse_quota(v).unwrap_or_else(|| {
+                problems.push(format!("{name}: `{v}` must be PER_SECOND/BURST with both above 0, e.g. 200/1000"));
+                default
+            }),
+        };
+        let rate_limits = RateLimits {
+            callback: quota("RATE_LIMIT_CALLBACK", defaults.callback),
+            server_fns: quota("RATE_LIMIT_SERVER_FNS", defaults.server_fns),
+            webhook: quota("RATE_LIMIT_WEBHOOK", defaults.webhook),
+        };
         let redirect_uri = match &public_url {
             Some(app) => {
                 let default = format!("{}api/autogpt/callback", app.as_str());
@@ -269,11 +288,18 @@ impl Settings {
                     database_url,
                     app_secret,
                     production,
+                    rate_limits,
                 })
             }
             _ => Err(ConfigErrors(problems)),
         }
     }
+}
+
+/// `PER_SECOND/BURST`, both non-zero.
+fn parse_quota(value: &str) -> Option<Quota> {
+    let (rate, burst) = value.split_once('/')?;
+    Some(Quota::new(rate.trim().parse::<NonZeroU32>().ok()?, burst.trim().parse::<NonZeroU32>().ok()?))
 }
 
 /// Development only: the key material kept in `path`, created with 32 random bytes (hex)
@@ -335,6 +361,16 @@ mod tests {
         for name in ["APP_SECRET", "APP_URL", "AUTOGPT_CLIENT_ID", "AUTOGPT_CLIENT_SECRET", "AUTOGPT_WEBHOOK_SECRET"] {
             assert!(text.contains(name), "{name} missing from:\n{text}");
         }
+    }
+
+    #[test]
+    fn rate_limits_are_configurable_and_checked() {
+        let s = Settings::from_sources(EMBEDDED_FILE, &env(&[("RATE_LIMIT_WEBHOOK", "5000/20000")])).unwrap();
+        assert_eq!(s.rate_limits.webhook.per_second().get(), 5000);
+        assert_eq!(s.rate_limits.webhook.burst().get(), 20000);
+        assert_eq!(s.rate_limits.callback, RateLimits::default().callback);
+        let errors = Settings::from_sources(EMBEDDED_FILE, &env(&[("RATE_LIMIT_CALLBACK", "0/10")])).unwrap_err();
+        assert!(errors.to_string().contains("RATE_LIMIT_CALLBACK"), "{errors}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -59,7 +60,8 @@ pub struct Application {
 impl Application {
     /// Opens storage, builds the services, binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
-        Self::build_with_limits(settings, RateLimits::default()).await
+        let limits = settings.rate_limits;
+        Self::build_with_limits(settings, limits).await
     }
 
     /// [`Application::build`] with explicit rate limits (tests lower them).
@@ -209,6 +211,9 @@ pub fn router(state: AppState, limits: RateLimits) -> Router {
         .merge(app)
         .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), middleware::track_metrics))
         .layer(middleware::security_headers(&state.settings.autogpt.url))
+        // gzip/brotli for pages, JS, CSS and WASM; never for the event stream (tower-http's
+        // default predicate skips `text/event-stream`, images and tiny bodies).
+        .layer(CompressionLayer::new())
         .layer(middleware::request_tracing())
         .with_state(state)
 }

@@ -42,3 +42,11 @@ async fn unknown_paths_are_404() {
     let response = reqwest::get(format!("{}/no-such-page", app.url)).await.unwrap();
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn pages_are_compressed_when_the_browser_accepts_it() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let page = client.get(format!("{}/connect", app.url)).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(page.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
+}
