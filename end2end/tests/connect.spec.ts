@@ -104,8 +104,11 @@ test("forged messages from another origin, or with a wrong nonce or type, are ig
         { success: true, grant_id: "forged" },
       ]) window.dispatchEvent(new MessageEvent("message", { origin, data }));
     }, new URL(popup.url()).origin);
-    // The popup is taken over by the attacker's origin, which posts with the real nonce.
-    await popup.goto(`http://127.0.0.1:${port}/?nonce=${encodeURIComponent(nonce)}`);
+    // The popup is taken over by the attacker's origin, which posts with the real nonce. The
+    // page navigates itself (a browser-initiated navigation across sites would drop the opener).
+    await popup.evaluate((url) => {
+      window.location.href = url;
+    }, `http://127.0.0.1:${port}/?nonce=${encodeURIComponent(nonce)}`);
     await expect(popup).toHaveTitle("sent");
     const card = page.locator('.provider-card[data-provider="google"]');
     await expect(card.getByRole("button")).toHaveText("Connecting...");
