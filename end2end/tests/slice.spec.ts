@@ -58,3 +58,17 @@ test("the sandbox platform publishes its OpenID configuration", async ({ request
   expect(doc.revocation_endpoint).toBe(`${platformUrl}/oauth/revoke`);
   expect(doc.userinfo_endpoint).toBe(`${platformUrl}/oauth/userinfo`);
 });
+
+test("item44: the WASM bundle and its JS carry no server secret", async ({ request }) => {
+  for (const path of ["/pkg/autogpt-connect.wasm", "/pkg/autogpt-connect.js"]) {
+    const response = await request.get(path);
+    expect(response.status(), path).toBe(200);
+    const body = (await response.body()).toString("latin1");
+    expect(body.length, path).toBeGreaterThan(1000);
+    // The development client secret and webhook secret (the app's defaults in this run),
+    // and the names of the server-only secret settings.
+    for (const secret of ["dev-client-secret", "whsec_dev", "APP_SECRET", "client_secret"]) {
+      expect(body.includes(secret), `${secret} in ${path}`).toBe(false);
+    }
+  }
+});

@@ -6,16 +6,11 @@ use autogpt::types::{ExecuteRequest, ExecutionStatus};
 use serde_json::{Map, Value};
 
 use super::AppContext;
-use super::platform::with_token;
+use super::platform::{storage_error, with_token};
 use super::session::{Access, Caller, caller, respond};
 use crate::api::{AppError, ExecutionView};
 use crate::server::storage::{ExecutionRecord, NewExecution, UpdateOutcome};
-use crate::server::{AppEvent, ConnectionId, StorageError};
-
-fn storage_error(e: StorageError) -> AppError {
-    tracing::error!(error = %e, "storage failed");
-    AppError::Internal
-}
+use crate::server::{AppEvent, ConnectionId};
 
 /// An execution as the browser sees it (outputs pre-formatted: no JSON parser in WASM).
 pub fn view(r: &ExecutionRecord) -> ExecutionView {

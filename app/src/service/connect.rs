@@ -7,17 +7,12 @@ use autogpt::ids::{GrantId, Provider};
 use autogpt::random::Nonce;
 use autogpt::scope::Scope;
 
-use super::platform::with_token;
+use super::platform::{storage_error, with_token};
 use super::session::{Access, Caller, caller, respond};
 use crate::api::{AppError, GrantView};
 use crate::connect_flow::PreparedAttempt;
+use crate::server::AppEvent;
 use crate::server::storage::{ConsumeAttemptError, GrantRecord, GrantUpsert, NewGrant};
-use crate::server::{AppEvent, StorageError};
-
-fn storage_error(e: StorageError) -> AppError {
-    tracing::error!(error = %e, "storage failed");
-    AppError::Internal
-}
 
 /// A grant as the browser sees it.
 pub fn view(g: &GrantRecord) -> GrantView {

@@ -36,6 +36,12 @@ impl Refresher for PlatformRefresher {
     }
 }
 
+/// Logs a storage failure and answers the generic 500 (details never reach the browser).
+pub(crate) fn storage_error(e: crate::server::StorageError) -> AppError {
+    tracing::error!(error = %e, "storage failed");
+    AppError::Internal
+}
+
 /// Maps a token failure to what the user sees; causes are logged here.
 pub(crate) fn token_error(e: TokenError) -> AppError {
     match e {
