@@ -1,18 +1,13 @@
 //! `sessions`: `tower_sessions` records in the shared database, so a session works on both
 //! SQLite and PostgreSQL and on every replica (B10).
 //!
-//! The store trait is declared with `#[async_trait]`; we write out what that macro would
-//! generate (boxed `Send` futures) instead of adding a proc-macro dependency for four methods.
-
-use std::future::Future;
-use std::pin::Pin;
+//! The store trait is declared with `#[async_trait]`; tower-sessions already builds that
+//! crate, so we use the same macro rather than spelling out its boxed futures.
 
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
 use super::{Storage, StorageError};
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A [`SessionStore`] over [`Storage`]. Obtain with [`Storage::sessions`].
 #[derive(Clone, Debug)]
@@ -102,62 +97,28 @@ impl SqlSessionStore {
     }
 }
 
+#[async_trait::async_trait]
 impl SessionStore for SqlSessionStore {
-    fn create<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        record: &'life1 mut Record,
-    ) -> BoxFuture<'async_trait, session_store::Result<()>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        Box::pin(self.create_record(record))
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        self.create_record(record).await
     }
 
-    fn save<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        record: &'life1 Record,
-    ) -> BoxFuture<'async_trait, session_store::Result<()>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        Box::pin(self.save_record(record))
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.save_record(record).await
     }
 
-    fn load<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        id: &'life1 Id,
-    ) -> BoxFuture<'async_trait, session_store::Result<Option<Record>>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        Box::pin(self.load_record(id))
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        self.load_record(id).await
     }
 
-    fn delete<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        id: &'life1 Id,
-    ) -> BoxFuture<'async_trait, session_store::Result<()>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        Box::pin(self.delete_record(id))
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.delete_record(id).await
     }
 }
 
+#[async_trait::async_trait]
 impl ExpiredDeletion for SqlSessionStore {
-    fn delete_expired<'life0, 'async_trait>(&'life0 self) -> BoxFuture<'async_trait, session_store::Result<()>>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        Box::pin(async move { self.delete_expired_at(now()).await.map(drop).map_err(backend) })
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        self.delete_expired_at(now()).await.map(drop).map_err(backend)
     }
 }
