@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
 
 
-.PHONY: help run test tools build sandbox-build fmt-check lint lint-ssr lint-wasm unit e2e clean-site
+.PHONY: help run test tools build size sandbox-build fmt-check lint lint-ssr lint-wasm unit e2e clean-site
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -20,7 +20,10 @@ tools: ## Install missing tools (wasm target, cargo-leptos, wasm-bindgen, wasm-o
 	scripts/install-tools.sh
 
 build: ## Release build of the server and the WASM bundle (cargo-leptos)
-	cargo leptos build --release
+	cargo leptos build --release --split
+
+size: build ## What each page downloads of the WASM/JS bundle (raw and gzip -9)
+	scripts/wasm-size.sh
 
 sandbox-build: ## Release build of the sandbox platform
 	cargo build --release -p sandbox

@@ -2,7 +2,7 @@
 # Runs the Playwright suite against the release build: starts the sandbox
 # platform and the server on free loopback ports, waits for both, runs the
 # tests, and stops both by PID whatever happens (checklist 66, 67).
-# Expects `cargo leptos build --release` and `cargo build --release -p sandbox`
+# Expects `cargo leptos build --release --split` and `cargo build --release -p sandbox`
 # to have run (the Makefile's `e2e` target does both).
 #
 # PLATFORM_HOST=localhost serves the platform as http://localhost:PORT while the

@@ -285,9 +285,10 @@ impl<W: PopupWindow> Attempt<W> {
 
 /// `window.open` features for a centered 500×600 popup over the opener (G7).
 pub fn popup_features(screen_x: f64, screen_y: f64, outer_width: f64, outer_height: f64) -> String {
-    let left = screen_x + (outer_width - f64::from(POPUP_WIDTH)) / 2.0;
-    let top = screen_y + (outer_height - f64::from(POPUP_HEIGHT)) / 2.0;
-    format!("width={POPUP_WIDTH},height={POPUP_HEIGHT},left={},top={},popup=true", left.max(0.0), top.max(0.0))
+    // Whole pixels, formatted as integers: `f64`'s `Display` alone is ~14 KB of WASM.
+    let left = (screen_x + (outer_width - f64::from(POPUP_WIDTH)) / 2.0).max(0.0).round() as i64;
+    let top = (screen_y + (outer_height - f64::from(POPUP_HEIGHT)) / 2.0).max(0.0).round() as i64;
+    format!("width={POPUP_WIDTH},height={POPUP_HEIGHT},left={left},top={top},popup=true")
 }
 
 #[cfg(test)]

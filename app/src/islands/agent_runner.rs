@@ -11,7 +11,7 @@ use crate::AgentConfig;
 use crate::api::{ExecutionView, GrantView, LiveExecution, cancel_execution, execute_agent, execution_status};
 
 /// Agent runner island.
-#[island]
+#[island(lazy)]
 pub fn AgentRunner(agents: Vec<AgentConfig>, grants: Vec<GrantView>) -> impl IntoView {
     let hydrated = hydration_marker();
     let first = agents.first().map(|a| a.id.clone()).unwrap_or_default();
@@ -120,7 +120,9 @@ pub fn AgentRunner(agents: Vec<AgentConfig>, grants: Vec<GrantView>) -> impl Int
                                 name="agent"
                                 id=input_id
                                 value=id.clone()
-                                prop:checked={let id = id.clone(); move || selected.get() == id}
+                                // The browser keeps the radio group's state; a `prop:` binding
+                                // would add a property-setting task queue to this lazy chunk.
+                                checked=selected.get_untracked() == id
                                 on:change={let id = id.clone(); move |_| selected.set(id.clone())}
                             />
                             <strong>{agent.name.clone()}</strong>
@@ -131,14 +133,13 @@ pub fn AgentRunner(agents: Vec<AgentConfig>, grants: Vec<GrantView>) -> impl Int
                 }).collect_view()}
                 <label class="choice" for="agent-custom">
                     <input type="radio" name="agent" id="agent-custom" value="custom"
-                        prop:checked=move || selected.get() == "custom"
+                        checked=selected.get_untracked() == "custom"
                         on:change=move |_| selected.set("custom".into()) />
                     <strong>"Another agent"</strong>
                 </label>
                 <Show when=move || selected.get() == "custom">
                     <label for="custom-agent-id">"Agent id"</label>
                     <input id="custom-agent-id" type="text" placeholder="your-agent-id"
-                        prop:value=move || custom_id.get()
                         on:input=move |ev| custom_id.set(event_target_value(&ev)) />
                 </Show>
             </fieldset>

@@ -8,7 +8,7 @@ use super::hydration_marker;
 use crate::api::{ExecutionView, LiveExecution};
 
 /// The history table island.
-#[island]
+#[island(lazy)]
 pub fn ExecutionsLive(executions: Vec<ExecutionView>) -> impl IntoView {
     let hydrated = hydration_marker();
     let rows = RwSignal::new(executions);

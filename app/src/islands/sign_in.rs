@@ -15,7 +15,7 @@ use super::browser::{LocalSlot, WindowListener, message_data};
 use super::hydration_marker;
 
 /// The sign-in panel island.
-#[island]
+#[island(lazy)]
 pub fn SignInPanel(
     /// Show the API-key form first (the page was opened with `?method=api_key`).
     api_key_first: bool,
