@@ -2,7 +2,7 @@
 //! cause chain (causes are logged on the server, inside the request span).
 
 use serde::{Deserialize, Serialize};
-use server_fn::codec::JsonEncoding;
+use server_fn::codec::PostcardEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
 /// What a server function can answer instead of a value.
@@ -53,7 +53,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = PostcardEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         Self::Transport(value.to_string())

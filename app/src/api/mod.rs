@@ -9,9 +9,9 @@ pub use error::AppError;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-// JSON in both directions: one codec in the bundle (no URL-encoding serializer), and it
-// carries empty lists that the URL encoding cannot.
-use server_fn::codec::Json;
+// Postcard in both directions: one small binary codec in the bundle (no JSON parser, no
+// float formatting), and it carries empty lists that the URL encoding cannot.
+use server_fn::codec::Postcard;
 
 use crate::connect_flow::PreparedAttempt;
 
@@ -100,62 +100,62 @@ pub struct Overview {
 }
 
 /// The page data of the visitor; never fails for a visitor without a session.
-#[server(prefix = "/api/app", endpoint = "overview", input = Json)]
+#[server(prefix = "/api/app", endpoint = "overview", input = Postcard, output = Postcard)]
 pub async fn page_overview() -> Result<Overview, AppError> {
     crate::service::session::overview().await
 }
 
 /// The signed-in user, or `None`.
-#[server(prefix = "/api/app", endpoint = "session", input = Json)]
+#[server(prefix = "/api/app", endpoint = "session", input = Postcard, output = Postcard)]
 pub async fn current_session() -> Result<Option<SessionStatus>, AppError> {
     crate::service::session::status().await
 }
 
 /// A fresh nonce and popup URL for a Connect attempt with `provider` (checklist 5).
-#[server(prefix = "/api/app", endpoint = "connect/begin", input = Json)]
+#[server(prefix = "/api/app", endpoint = "connect/begin", input = Postcard, output = Postcard)]
 pub async fn begin_connect(provider: String) -> Result<PreparedAttempt, AppError> {
     crate::service::connect::begin(provider).await
 }
 
 /// Confirms a grant reported by the popup with the platform, then stores it (checklist 15).
-#[server(prefix = "/api/app", endpoint = "connect/record", input = Json)]
+#[server(prefix = "/api/app", endpoint = "connect/record", input = Postcard, output = Postcard)]
 pub async fn record_connect_result(nonce: String, grant_id: String) -> Result<GrantView, AppError> {
     crate::service::connect::record(nonce, grant_id).await
 }
 
 /// After the popup closed without a message: is there a new grant for `provider`?
 /// (checklist 11)
-#[server(prefix = "/api/app", endpoint = "connect/reconcile", input = Json)]
+#[server(prefix = "/api/app", endpoint = "connect/reconcile", input = Postcard, output = Postcard)]
 pub async fn reconcile_connect(provider: String) -> Result<Option<GrantView>, AppError> {
     crate::service::connect::reconcile(provider).await
 }
 
 /// The user's active grants (from storage, refreshed from the platform).
-#[server(prefix = "/api/app", endpoint = "grants", input = Json)]
+#[server(prefix = "/api/app", endpoint = "grants", input = Postcard, output = Postcard)]
 pub async fn list_grants() -> Result<Vec<GrantView>, AppError> {
     crate::service::connect::list().await
 }
 
 /// Starts an agent with the user's grants and the app's webhook URL.
-#[server(prefix = "/api/app", endpoint = "agents/execute", input = Json)]
+#[server(prefix = "/api/app", endpoint = "agents/execute", input = Postcard, output = Postcard)]
 pub async fn execute_agent(agent_id: String, inputs: Vec<(String, String)>) -> Result<ExecutionView, AppError> {
     crate::service::agents::execute(agent_id, inputs).await
 }
 
 /// The current state of one of the user's executions (polling fallback).
-#[server(prefix = "/api/app", endpoint = "executions/status", input = Json)]
+#[server(prefix = "/api/app", endpoint = "executions/status", input = Postcard, output = Postcard)]
 pub async fn execution_status(execution_id: String) -> Result<ExecutionView, AppError> {
     crate::service::agents::status(execution_id).await
 }
 
 /// Cancels a queued or running execution.
-#[server(prefix = "/api/app", endpoint = "executions/cancel", input = Json)]
+#[server(prefix = "/api/app", endpoint = "executions/cancel", input = Postcard, output = Postcard)]
 pub async fn cancel_execution(execution_id: String) -> Result<ExecutionView, AppError> {
     crate::service::agents::cancel(execution_id).await
 }
 
 /// The user's executions, newest first.
-#[server(prefix = "/api/app", endpoint = "executions", input = Json)]
+#[server(prefix = "/api/app", endpoint = "executions", input = Postcard, output = Postcard)]
 pub async fn list_executions() -> Result<Vec<ExecutionView>, AppError> {
     crate::service::agents::list().await
 }

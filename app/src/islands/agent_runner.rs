@@ -4,15 +4,27 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
 
-use super::browser::{EventStream, Interval, LocalSlot};
+use super::browser::{EventStream, Interval, JsObject, LocalSlot};
+use super::data::{ids, island_data};
 use super::hydration_marker;
 use crate::AgentConfig;
 use crate::api::{ExecutionView, GrantView, LiveExecution, cancel_execution, execute_agent, execution_status};
 
+/// What the page gives [`AgentRunner`] (through [`super::data::IslandData`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentRunnerData {
+    /// Agents offered.
+    pub agents: Vec<AgentConfig>,
+    /// The user's grants (sent along with each run).
+    pub grants: Vec<GrantView>,
+}
+
 /// Agent runner island.
 #[island(lazy)]
-pub fn AgentRunner(agents: Vec<AgentConfig>, grants: Vec<GrantView>) -> impl IntoView {
+pub fn AgentRunner() -> impl IntoView {
+    let AgentRunnerData { agents, grants } = island_data(ids::AGENT_RUNNER).unwrap_or_default();
     let hydrated = hydration_marker();
     let first = agents.first().map(|a| a.id.clone()).unwrap_or_default();
     let selected = RwSignal::new(first);
@@ -55,7 +67,7 @@ pub fn AgentRunner(agents: Vec<AgentConfig>, grants: Vec<GrantView>) -> impl Int
     };
     let watch = move |id: String| {
         stream.set(EventStream::new("/api/autogpt/events", &["execution_updated"], move |_, data| {
-            if let Ok(live) = serde_json::from_str::<LiveExecution>(&data) {
+            if let Some(live) = JsObject::parse(&data).and_then(|o| o.live_execution()) {
                 apply_live(live);
             }
         }));

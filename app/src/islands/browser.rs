@@ -1,9 +1,10 @@
 //! Thin web-sys adapters for the islands: the popup host, event subscriptions
-//! that unsubscribe on drop, an interval timer and JSON decoding of
-//! `postMessage` data. Browser-only (`hydrate`).
+//! that unsubscribe on drop, an interval timer, and field-by-field reading of
+//! `postMessage` data and event-stream JSON. Browser-only (`hydrate`).
 
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
+use crate::api::{GrantView, LiveExecution};
 use crate::connect_flow::{PopupHost, PopupWindow, popup_features};
 
 /// `window.open` through web-sys.
@@ -45,24 +46,59 @@ pub fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
 
-/// `event.data`, read field by field (no JSON parser in the bundle).
-pub struct JsMessage(JsValue);
+/// A JavaScript object read field by field: `postMessage` data, or the JSON of an
+/// event-stream message parsed by the browser's own `JSON.parse` (no JSON parser in
+/// the bundle).
+pub struct JsObject(JsValue);
 
 /// The data of a `message` event.
-pub fn message_data(event: &web_sys::MessageEvent) -> JsMessage {
-    JsMessage(event.data())
+pub fn message_data(event: &web_sys::MessageEvent) -> JsObject {
+    JsObject(event.data())
 }
 
-impl JsMessage {
+impl JsObject {
+    /// `JSON.parse(text)`; `None` for text that is not JSON.
+    pub fn parse(text: &str) -> Option<Self> {
+        js_sys::JSON::parse(text).ok().map(Self)
+    }
+
     fn field(&self, key: &str) -> Option<JsValue> {
         if !autogpt::connect::MessageData::is_object(self) {
             return None;
         }
         js_sys::Reflect::get(&self.0, &JsValue::from_str(key)).ok()
     }
+
+    /// A list of strings (missing or not a list: empty).
+    fn texts(&self, key: &str) -> Vec<String> {
+        let Some(list) = self.field(key).filter(|v| js_sys::Array::is_array(v)) else { return Vec::new() };
+        js_sys::Array::from(&list).iter().filter_map(|v| v.as_string()).collect()
+    }
+
+    /// A `grant_added` / `grant_revoked` event (`GrantView` as JSON).
+    pub fn grant(&self) -> Option<GrantView> {
+        use autogpt::connect::MessageData;
+        Some(GrantView {
+            grant_id: self.text("grant_id")?,
+            provider: self.text("provider")?,
+            scopes: self.texts("scopes"),
+        })
+    }
+
+    /// An `execution_updated` event (`LiveExecution` as JSON).
+    pub fn live_execution(&self) -> Option<LiveExecution> {
+        use autogpt::connect::MessageData;
+        Some(LiveExecution {
+            execution_id: self.text("execution_id")?,
+            status: self.text("status")?,
+            terminal: self.flag("terminal")?,
+            outputs: self.text("outputs"),
+            error: self.text("error"),
+        })
+    }
 }
 
-impl autogpt::connect::MessageData for JsMessage {
+impl autogpt::connect::MessageData for JsObject {
     fn is_object(&self) -> bool {
         self.0.is_object() && !self.0.is_null()
     }

@@ -6,26 +6,38 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
 
 use super::browser::{
-    BrowserHost, BrowserPopup, EventStream, Interval, LocalSlot, WindowListener, centered_features, message_data,
-    now_ms,
+    BrowserHost, BrowserPopup, EventStream, Interval, JsObject, LocalSlot, WindowListener, centered_features,
+    message_data, now_ms,
 };
+use super::data::{ids, island_data};
 use super::hydration_marker;
 use crate::ProviderConfig;
 use crate::api::{GrantView, begin_connect, list_grants, reconcile_connect, record_connect_result};
 use crate::connect_flow::{Attempt, Effect as FlowEffect, Phase};
 
+/// What the page gives [`ConnectPanel`] (through [`super::data::IslandData`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectPanelData {
+    /// Provider cards.
+    pub providers: Vec<ProviderConfig>,
+    /// Grants in storage when the page was rendered.
+    pub grants: Vec<GrantView>,
+}
+
 /// Provider cards and the list of connected services.
 #[island]
-pub fn ConnectPanel(providers: Vec<ProviderConfig>, grants: Vec<GrantView>) -> impl IntoView {
+pub fn ConnectPanel() -> impl IntoView {
+    let ConnectPanelData { providers, grants } = island_data(ids::CONNECT_PANEL).unwrap_or_default();
     let grants = RwSignal::new(grants);
     let hydrated = hydration_marker();
     // Live updates: a grant revoked on the platform disappears without a reload.
     let stream = LocalSlot::<Option<EventStream>>::new();
     Effect::new(move |_| {
         let s = EventStream::new("/api/autogpt/events", &["grant_revoked", "grant_added"], move |name, data| {
-            if let Ok(grant) = serde_json::from_str::<GrantView>(&data) {
+            if let Some(grant) = JsObject::parse(&data).and_then(|o| o.grant()) {
                 grants.update(|list| {
                     list.retain(|g| g.grant_id != grant.grant_id);
                     if name == "grant_added" {

@@ -2,20 +2,30 @@
 //! current from the event stream.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
-use super::browser::{EventStream, LocalSlot};
+use super::browser::{EventStream, JsObject, LocalSlot};
+use super::data::{ids, island_data};
 use super::hydration_marker;
-use crate::api::{ExecutionView, LiveExecution};
+use crate::api::ExecutionView;
+
+/// What the page gives [`ExecutionsLive`] (through [`super::data::IslandData`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionsData {
+    /// The user's executions, newest first.
+    pub executions: Vec<ExecutionView>,
+}
 
 /// The history table island.
 #[island(lazy)]
-pub fn ExecutionsLive(executions: Vec<ExecutionView>) -> impl IntoView {
+pub fn ExecutionsLive() -> impl IntoView {
+    let ExecutionsData { executions } = island_data(ids::EXECUTIONS).unwrap_or_default();
     let hydrated = hydration_marker();
     let rows = RwSignal::new(executions);
     let stream = LocalSlot::<Option<EventStream>>::new();
     Effect::new(move |_| {
         stream.set(EventStream::new("/api/autogpt/events", &["execution_updated"], move |_, data| {
-            if let Ok(live) = serde_json::from_str::<LiveExecution>(&data) {
+            if let Some(live) = JsObject::parse(&data).and_then(|o| o.live_execution()) {
                 rows.update(|list| {
                     if let Some(row) = list.iter_mut().find(|r| r.execution_id == live.execution_id && !r.terminal) {
                         row.status = live.status;

@@ -5,6 +5,7 @@
 pub mod agent_runner;
 mod browser;
 pub mod connect_panel;
+pub mod data;
 pub mod executions_live;
 pub mod sign_in;
 

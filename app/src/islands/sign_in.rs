@@ -9,17 +9,24 @@
 
 use autogpt::connect::MessageData;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 
 use super::browser::{LocalSlot, WindowListener, message_data};
+use super::data::{ids, island_data};
 use super::hydration_marker;
+
+/// What the page gives [`SignInPanel`] (through [`super::data::IslandData`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignInData {
+    /// Show the API-key form first (the page was opened with `?method=api_key`).
+    pub api_key_first: bool,
+}
 
 /// The sign-in panel island.
 #[island(lazy)]
-pub fn SignInPanel(
-    /// Show the API-key form first (the page was opened with `?method=api_key`).
-    api_key_first: bool,
-) -> impl IntoView {
+pub fn SignInPanel() -> impl IntoView {
+    let SignInData { api_key_first } = island_data(ids::SIGN_IN).unwrap_or_default();
     let use_api_key = RwSignal::new(api_key_first);
     let hydrated = hydration_marker();
 

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 
 use crate::UiConfig;
 use crate::api::{Overview, page_overview};
-use crate::islands::agent_runner::AgentRunner;
+use crate::islands::agent_runner::{AgentRunner, AgentRunnerData};
+use crate::islands::data::{IslandData, ids};
 
 /// Agent runner page: the island when signed in, a pointer to `/connect` otherwise.
 #[component]
@@ -19,7 +20,12 @@ pub fn AgentsPage() -> impl IntoView {
                 async move {
                     let Overview { session, grants, .. } = data.await.unwrap_or_default();
                     match session {
-                        Some(_) => view! { <AgentRunner agents grants /> }.into_any(),
+                        Some(_) => view! {
+                            <IslandData id=ids::AGENT_RUNNER value=AgentRunnerData { agents, grants }>
+                                <AgentRunner />
+                            </IslandData>
+                        }
+                        .into_any(),
                         None => view! {
                             <section class="card">
                                 <p>"Sign in on the " <a href="/connect">"connect page"</a> " first."</p>

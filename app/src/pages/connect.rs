@@ -6,8 +6,9 @@ use leptos_router::hooks::use_query_map;
 use crate::UiConfig;
 use crate::api::{Overview, page_overview};
 use crate::components::account::AccountBar;
-use crate::islands::connect_panel::ConnectPanel;
-use crate::islands::sign_in::SignInPanel;
+use crate::islands::connect_panel::{ConnectPanel, ConnectPanelData};
+use crate::islands::data::{IslandData, ids};
+use crate::islands::sign_in::{SignInData, SignInPanel};
 
 /// The connect page. Query: `error` (banner text), `success=true`,
 /// `method=api_key` (API-key form first: the no-JavaScript path of the toggle).
@@ -40,7 +41,9 @@ pub fn ConnectPage() -> impl IntoView {
                                 })}
                                 <AccountBar session />
                             </section>
-                            <ConnectPanel providers grants />
+                            <IslandData id=ids::CONNECT_PANEL value=ConnectPanelData { providers, grants }>
+                                <ConnectPanel />
+                            </IslandData>
                         }
                         .into_any(),
                         None => view! {
@@ -48,7 +51,9 @@ pub fn ConnectPage() -> impl IntoView {
                                 <h1>"Connect to AutoGPT"</h1>
                                 <p class="muted">"Authorize this application to use AutoGPT agents on your behalf."</p>
                                 {banner}
-                                <SignInPanel api_key_first />
+                                <IslandData id=ids::SIGN_IN value=SignInData { api_key_first }>
+                                    <SignInPanel />
+                                </IslandData>
                             </section>
                         }
                         .into_any(),

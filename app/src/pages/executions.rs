@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 
 use crate::api::{Overview, page_overview};
-use crate::islands::executions_live::ExecutionsLive;
+use crate::islands::data::{IslandData, ids};
+use crate::islands::executions_live::{ExecutionsData, ExecutionsLive};
 
 /// Execution history page.
 #[component]
@@ -17,7 +18,12 @@ pub fn ExecutionsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let Overview { session, executions, .. } = data.await.unwrap_or_default();
                     match session {
-                        Some(_) => view! { <ExecutionsLive executions /> }.into_any(),
+                        Some(_) => view! {
+                            <IslandData id=ids::EXECUTIONS value=ExecutionsData { executions }>
+                                <ExecutionsLive />
+                            </IslandData>
+                        }
+                        .into_any(),
                         None => view! { <p>"Sign in on the " <a href="/connect">"connect page"</a> " first."</p> }.into_any(),
                     }
                 })}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use autogpt::secret::WebhookSecret;
 use autogpt::webhook::{SIGNATURE_HEADER, sign_raw};
 use reqwest::cookie::{CookieStore, Jar};
-use reqwest::header::{CONTENT_TYPE, LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION, ORIGIN, SET_COOKIE};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use url::Url;
@@ -24,6 +24,7 @@ pub struct Resp {
     /// `Location`, made absolute.
     pub location: Option<String>,
     pub set_cookies: Vec<String>,
+    /// The body as text (a server function's postcard answer: decoded and shown as JSON).
     pub body: String,
 }
 
@@ -63,18 +64,26 @@ impl Browser {
     }
 
     pub async fn send(&self, request: RequestBuilder) -> Resp {
+        self.send_raw(request).await.0
+    }
+
+    /// [`Browser::send`], also returning the body's bytes.
+    async fn send_raw(&self, request: RequestBuilder) -> (Resp, Vec<u8>) {
         let r = request.send().await.expect("request sent");
         let url = r.url().clone();
         let location = r.headers().get(LOCATION).map(|v| url.join(v.to_str().unwrap()).unwrap().to_string());
         let set_cookies: Vec<String> =
             r.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
         let status = r.status();
-        let body = r.text().await.unwrap_or_default();
+        let bytes = r.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        // Lossy text keeps every ASCII run (postcard writes strings as raw UTF-8), so the
+        // token scans of checklist 35 see binary answers too.
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         if url.as_str().starts_with(&self.app) {
             let record = format!("{url} {status}\n{location:?}\n{}\n{body}", set_cookies.join("\n"));
             self.seen.lock().unwrap().push(record);
         }
-        Resp { url: url.to_string(), status, location, set_cookies, body }
+        (Resp { url: url.to_string(), status, location, set_cookies, body }, bytes)
     }
 
     pub async fn get(&self, url: &str) -> Resp {
@@ -89,44 +98,51 @@ impl Browser {
         self.send(request).await
     }
 
-    /// A server function (`POST /api/app/<endpoint>`) from our own page.
+    /// A server function (`POST /api/app/<endpoint>`) from our own page. `args` are its string
+    /// arguments in declaration order.
     pub async fn call(&self, endpoint: &str, args: &[(&str, &str)]) -> Resp {
         self.call_from(Some(&self.app.clone()), endpoint, args).await
     }
 
-    /// A server function with the given `Origin` (or none). The arguments go as a JSON object
-    /// (the server functions' input codec); should the server still expect the form encoding
-    /// (it answers a deserialization error), the call is repeated form-encoded.
+    /// A server function with the given `Origin` (or none), encoded as the browser does:
+    /// postcard in both directions (the answer is decoded into the app's types and shown
+    /// as JSON in [`Resp::body`]).
     pub async fn call_from(&self, origin: Option<&str>, endpoint: &str, args: &[(&str, &str)]) -> Resp {
         self.call_on(&self.app.clone(), origin, endpoint, args).await
     }
 
     /// [`Browser::call_from`] on the server at `base` (another replica).
     pub async fn call_on(&self, base: &str, origin: Option<&str>, endpoint: &str, args: &[(&str, &str)]) -> Resp {
-        let url = format!("{base}/api/app/{endpoint}");
-        let object: serde_json::Map<String, Value> =
-            args.iter().map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned()))).collect();
-        let mut request =
-            self.client.post(&url).header(CONTENT_TYPE, "application/json").body(Value::Object(object).to_string());
+        // The arguments struct of N strings is, in postcard, N length-prefixed strings.
+        let strings: Vec<&str> = args.iter().map(|(_, v)| *v).collect();
+        let mut body = Vec::new();
+        for s in &strings {
+            body.extend(postcard::to_allocvec(s).unwrap());
+        }
+        self.call_raw(base, origin, endpoint, body).await
+    }
+
+    /// Starts `agent_id` with one text input (the `agents/execute` server function).
+    pub async fn execute(&self, agent_id: &str) -> Resp {
+        let inputs = vec![("text".to_owned(), "hello".to_owned())];
+        let body = postcard::to_allocvec(&(agent_id, inputs)).unwrap();
+        self.call_raw(&self.app.clone(), Some(&self.app.clone()), "agents/execute", body).await
+    }
+
+    async fn call_raw(&self, base: &str, origin: Option<&str>, endpoint: &str, body: Vec<u8>) -> Resp {
+        let mut request = self
+            .client
+            .post(format!("{base}/api/app/{endpoint}"))
+            .header(CONTENT_TYPE, "application/x-postcard")
+            .header(ACCEPT, "application/x-postcard")
+            .body(body);
         if let Some(origin) = origin {
             request = request.header(ORIGIN, origin);
         }
-        let r = self.send(request).await;
-        if (r.status.is_client_error() || r.status.is_server_error()) && r.body.contains("deserializ") {
-            return self.post_form(&url, origin, args).await;
-        }
+        let (mut r, bytes) = self.send_raw(request).await;
+        r.body = server_fn_answer_as_json(endpoint, r.status, &bytes)
+            .unwrap_or_else(|| format!("undecodable answer: {}", String::from_utf8_lossy(&bytes)));
         r
-    }
-
-    /// Starts `agent_id` (the JSON-encoded server function).
-    pub async fn execute(&self, agent_id: &str) -> Resp {
-        let request = self
-            .client
-            .post(format!("{}/api/app/agents/execute", self.app))
-            .header(ORIGIN, &self.app)
-            .header(CONTENT_TYPE, "application/json")
-            .body(json!({"agent_id": agent_id, "inputs": [["text", "hello"]]}).to_string());
-        self.send(request).await
     }
 
     /// POST with our `Origin` and no body to an app route (refresh, logout).
@@ -270,4 +286,28 @@ pub async fn deliver(base: &str, body: &[u8], signature: Option<&str>, extra: &[
     }
     let r = request.send().await.expect("webhook sent");
     (r.status(), r.text().await.unwrap_or_default())
+}
+
+/// A server function's postcard answer as JSON: its result type by endpoint, or the
+/// app's error for a non-2xx status. `None` when it does not decode.
+fn server_fn_answer_as_json(endpoint: &str, status: StatusCode, bytes: &[u8]) -> Option<String> {
+    use app::api::{AppError, ExecutionView, GrantView, Overview, SessionStatus};
+    use app::connect_flow::PreparedAttempt;
+    fn json<T: serde::de::DeserializeOwned + serde::Serialize>(bytes: &[u8]) -> Option<String> {
+        postcard::from_bytes::<T>(bytes).ok().map(|v| serde_json::to_string(&v).unwrap())
+    }
+    if !status.is_success() {
+        return postcard::from_bytes::<AppError>(bytes).ok().map(|e| format!("{e} ({e:?})"));
+    }
+    match endpoint {
+        "overview" => json::<Overview>(bytes),
+        "session" => json::<Option<SessionStatus>>(bytes),
+        "connect/begin" => json::<PreparedAttempt>(bytes),
+        "connect/record" => json::<GrantView>(bytes),
+        "connect/reconcile" => json::<Option<GrantView>>(bytes),
+        "grants" => json::<Vec<GrantView>>(bytes),
+        "agents/execute" | "executions/status" | "executions/cancel" => json::<ExecutionView>(bytes),
+        "executions" => json::<Vec<ExecutionView>>(bytes),
+        other => panic!("no answer type known for server function {other}"),
+    }
 }
