@@ -19,6 +19,9 @@ test: tools fmt-check lint unit e2e ## Install what is missing and run every tes
 tools: ## Install missing tools (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, chromium, npm packages)
 	scripts/install-tools.sh
 
+# Crate sources reach the bundle only as panic locations: keep them short, and keep
+# this machine's paths out of what browsers download.
+build: export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS = --remap-path-prefix=$(or $(CARGO_HOME),$(HOME)/.cargo)/registry/src=crates --remap-path-prefix=$(CURDIR)=.
 build: ## Release build of the server and the WASM bundle (cargo-leptos)
 	cargo leptos build --release --split
 

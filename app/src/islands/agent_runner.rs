@@ -3,10 +3,9 @@
 //! stream, with polling as the fallback and the source of truth), cancel it.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
-use super::browser::{EventStream, Interval, JsObject, LocalSlot};
+use super::browser::{EventStream, Interval, JsObject, LocalSlot, spawn};
 use super::data::{ids, island_data};
 use super::hydration_marker;
 use crate::AgentConfig;
@@ -77,7 +76,7 @@ pub fn AgentRunner() -> impl IntoView {
                 poller.set(None);
                 return;
             }
-            spawn_local(async move {
+            spawn(async move {
                 if let Ok(fresh) = execution_status(id).await {
                     execution.update(|e| {
                         if let Some(e) = e.as_mut().filter(|e| e.execution_id == fresh.execution_id && !e.terminal) {
@@ -95,7 +94,7 @@ pub fn AgentRunner() -> impl IntoView {
         let inputs = values.get_untracked();
         running.set(true);
         error.set(None);
-        spawn_local(async move {
+        spawn(async move {
             match execute_agent(agent_id, inputs).await {
                 Ok(started) => {
                     let id = started.execution_id.clone();
@@ -109,7 +108,7 @@ pub fn AgentRunner() -> impl IntoView {
     };
     let cancel = move |_| {
         let Some(id) = execution.with_untracked(|e| e.as_ref().map(|e| e.execution_id.clone())) else { return };
-        spawn_local(async move {
+        spawn(async move {
             match cancel_execution(id).await {
                 Ok(view) => execution.set(Some(view)),
                 Err(e) => error.set(Some(e.to_string())),

@@ -110,6 +110,13 @@ impl autogpt::connect::MessageData for JsObject {
     }
 }
 
+/// `spawn_local` for the islands' tasks, boxed: one instance of the executor's promise
+/// plumbing for all of them instead of one per future type (1–2 KB of WASM each).
+pub fn spawn(task: impl std::future::Future<Output = ()> + 'static) {
+    let task: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = Box::pin(task);
+    leptos::task::spawn_local(task);
+}
+
 /// An event listener on `window` that is removed when dropped (checklist 9, 12).
 pub struct WindowListener {
     kind: &'static str,
@@ -190,10 +197,27 @@ impl Drop for EventStream {
 }
 
 thread_local! {
-    static SLOTS: std::cell::RefCell<std::collections::HashMap<u64, Box<dyn std::any::Any>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    // Indexed by slot id: a `Vec` costs the bundle far less than a hash map.
+    static SLOTS: std::cell::RefCell<Vec<Option<Box<dyn std::any::Any>>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
-static NEXT_SLOT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static NEXT_SLOT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Takes the value out of slot `id`.
+fn take_slot(id: usize) -> Option<Box<dyn std::any::Any>> {
+    SLOTS.with(|s| s.borrow_mut().get_mut(id).and_then(Option::take))
+}
+
+/// Puts `value` into slot `id`, returning the previous value (dropped by the caller,
+/// outside the table's borrow: dropping may run browser code).
+fn put_slot(id: usize, value: Box<dyn std::any::Any>) -> Option<Box<dyn std::any::Any>> {
+    SLOTS.with(|s| {
+        let mut slots = s.borrow_mut();
+        if slots.len() <= id {
+            slots.resize_with(id + 1, || None);
+        }
+        slots[id].replace(value)
+    })
+}
 
 /// A `Copy` handle to a browser-only value (a window, a listener, a timer).
 ///
@@ -202,7 +226,7 @@ static NEXT_SLOT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::n
 /// browser first touches it, so the server never allocates or drops such values; in the
 /// browser, which has one thread, the value lives in a thread-local table.
 pub struct LocalSlot<T> {
-    id: u64,
+    id: usize,
     _type: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -223,17 +247,16 @@ impl<T: Default + 'static> LocalSlot<T> {
     /// Runs `f` on the value (created with `Default` on first use). The value is taken out
     /// while `f` runs, so `f` may use other slots freely.
     pub fn update<R>(self, f: impl FnOnce(&mut T) -> R) -> R {
-        let boxed = SLOTS.with(|s| s.borrow_mut().remove(&self.id));
+        let boxed = take_slot(self.id);
         let mut value = boxed.and_then(|b| b.downcast::<T>().ok()).map_or_else(T::default, |b| *b);
         let result = f(&mut value);
-        SLOTS.with(|s| s.borrow_mut().insert(self.id, Box::new(value)));
+        put_slot(self.id, Box::new(value));
         result
     }
 
     /// Replaces the value (dropping the old one, e.g. removing a listener).
     pub fn set(self, value: T) {
-        let old = SLOTS.with(|s| s.borrow_mut().insert(self.id, Box::new(value)));
-        drop(old);
+        drop(put_slot(self.id, Box::new(value)));
     }
 }
 

@@ -5,12 +5,11 @@
 //! events to it and performs the effects it asks for.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
 use super::browser::{
     BrowserHost, BrowserPopup, EventStream, Interval, JsObject, LocalSlot, WindowListener, centered_features,
-    message_data, now_ms,
+    message_data, now_ms, spawn,
 };
 use super::data::{ids, island_data};
 use super::hydration_marker;
@@ -48,7 +47,7 @@ pub fn ConnectPanel() -> impl IntoView {
         });
         stream.set(s);
         // Storage rendered the page; the platform has the last word (revoked elsewhere?).
-        spawn_local(async move {
+        spawn(async move {
             if let Ok(live) = list_grants().await {
                 grants.set(live);
             }
@@ -109,7 +108,7 @@ impl Card {
 
     /// Fetches a fresh nonce now, so the click can open the popup synchronously (item 1, 5).
     fn prepare(self) {
-        spawn_local(async move {
+        spawn(async move {
             match begin_connect(self.provider.get_value()).await {
                 Ok(prepared) => {
                     self.attempt.update(|a| a.prepare(prepared));
@@ -137,7 +136,7 @@ impl Card {
             }
             FlowEffect::Confirm { nonce, grant_id } => {
                 self.stop();
-                spawn_local(async move {
+                spawn(async move {
                     let result = record_connect_result(nonce, grant_id).await;
                     let outcome = match result {
                         Ok(grant) => {
@@ -153,7 +152,7 @@ impl Card {
                 });
             }
             FlowEffect::Reconcile => {
-                spawn_local(async move {
+                spawn(async move {
                     let found = reconcile_connect(self.provider.get_value()).await.ok().flatten();
                     let grant_id = found.as_ref().map(|g| g.grant_id.clone());
                     if let Some(grant) = found {
