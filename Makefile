@@ -23,7 +23,9 @@ tools: ## Install missing tools (wasm target, cargo-leptos, wasm-bindgen, wasm-o
 # this machine's paths out of what browsers download.
 build: export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS = --remap-path-prefix=$(or $(CARGO_HOME),$(HOME)/.cargo)/registry/src=crates --remap-path-prefix=$(CURDIR)=.
 build: ## Release build of the server and the WASM bundle (cargo-leptos)
-	cargo leptos build --release --split
+	cargo leptos build --release --split --precompress
+	@# cargo-leptos writes brotli -11 (good) but a weaker gzip than gzip -9: redo the .gz files.
+	find "$${CARGO_TARGET_DIR:-target}/site" -type f ! -name '*.gz' ! -name '*.br' -exec gzip -9 -n -k -f {} +
 
 size: build ## What each page downloads of the WASM/JS bundle (raw and gzip -9)
 	scripts/wasm-size.sh

@@ -9,6 +9,8 @@ PKG="${CARGO_TARGET_DIR:-target}/site/pkg"
 
 raw() { stat -c %s "$PKG/$1"; }
 gz() { gzip -9 -n -c "$PKG/$1" | wc -c; }
+# What the server sends a browser that accepts brotli: the precompressed file, when built.
+br() { if [[ -f "$PKG/$1.br" ]]; then stat -c %s "$PKG/$1.br"; else gz "$1"; fi; }
 
 # Files every page loads.
 BASE=(autogpt-connect.wasm autogpt-connect.js)
@@ -25,15 +27,17 @@ chunks_of() {
 
 report() {
   local label=$1; shift
-  local total_raw=0 total_gz=0
-  for f in "$@"; do total_raw=$((total_raw + $(raw "$f"))); total_gz=$((total_gz + $(gz "$f"))); done
-  printf '%-34s %9d B raw %9d B gzip -9  (%d files)\n' "$label" "$total_raw" "$total_gz" "$#"
+  local total_raw=0 total_gz=0 total_br=0
+  for f in "$@"; do
+    total_raw=$((total_raw + $(raw "$f"))); total_gz=$((total_gz + $(gz "$f"))); total_br=$((total_br + $(br "$f")))
+  done
+  printf '%-34s %9d B raw %9d B gzip -9 %9d B brotli  (%d files)\n' "$label" "$total_raw" "$total_gz" "$total_br" "$#"
 }
 
-echo "per file:"
+echo "per file (raw, gzip -9, brotli as served):"
 for f in "$PKG"/*.wasm "$PKG"/*.js; do
   name=$(basename "$f")
-  printf '  %-60s %9d %9d\n' "$name" "$(raw "$name")" "$(gz "$name")"
+  printf '  %-60s %9d %9d %9d\n' "$name" "$(raw "$name")" "$(gz "$name")" "$(br "$name")"
 done
 echo "per page (what the browser fetches):"
 report "/connect signed in (main only)" "${BASE[@]}"

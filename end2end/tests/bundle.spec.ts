@@ -42,3 +42,17 @@ test("/agents and /executions load their own islands' chunks", async ({ page }) 
   const executions = await wasmLoadedBy(page, () => page.goto("/executions"));
   expect(executions.some((name) => name.startsWith("split_executions_live"))).toBe(true);
 });
+
+test("the bundle is served precompressed (brotli, else gzip -9)", async ({ request }) => {
+  for (const path of ["/pkg/autogpt-connect.wasm", "/pkg/autogpt-connect.js"]) {
+    const br = await request.get(path, { headers: { "Accept-Encoding": "br" } });
+    expect(br.headers()["content-encoding"], path).toBe("br");
+    const gzip = await request.get(path, { headers: { "Accept-Encoding": "gzip" } });
+    expect(gzip.headers()["content-encoding"], path).toBe("gzip");
+    const plain = await request.get(path, { headers: { "Accept-Encoding": "identity" } });
+    expect(plain.headers()["content-encoding"], path).toBeUndefined();
+    // Whatever the encoding, the browser ends up with the same module.
+    expect((await br.body()).equals(await plain.body()), path).toBe(true);
+    expect((await gzip.body()).equals(await plain.body()), path).toBe(true);
+  }
+});
