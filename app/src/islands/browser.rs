@@ -71,7 +71,7 @@ impl JsObject {
 
     /// A list of strings (missing or not a list: empty).
     fn texts(&self, key: &str) -> Vec<String> {
-        let Some(list) = self.field(key).filter(|v| js_sys::Array::is_array(v)) else { return Vec::new() };
+        let Some(list) = self.field(key).filter(js_sys::Array::is_array) else { return Vec::new() };
         js_sys::Array::from(&list).iter().filter_map(|v| v.as_string()).collect()
     }
 
