@@ -161,6 +161,27 @@ impl<R: Refresher> TokenManager<R> {
         self.refresh(id, Want::Fresh).await.map(|(token, _)| token)
     }
 
+    /// [`TokenManager::access_token`] with the stored version of the token it returns: hand
+    /// that version to [`TokenManager::replace_refused`] if the platform refuses the token.
+    pub async fn access_token_versioned(&self, id: &ConnectionId) -> Result<(AccessToken, i64), TokenError> {
+        let mut t = self.load(id).await?;
+        if self.expiring(&t) {
+            self.refresh(id, Want::Fresh).await?;
+            // The row as it is now: the token and its version always come from one read.
+            t = self.load(id).await?;
+        }
+        let version = t.version;
+        usable(t).map(|token| (token, version))
+    }
+
+    /// A token to use instead of the one of version `refused` that the platform answered 401
+    /// to. Refreshes only if no newer token is stored yet: when several callers' requests
+    /// are refused at once (or one arrives just after another caller's refresh), the
+    /// platform sees one refresh, not one per caller.
+    pub async fn replace_refused(&self, id: &ConnectionId, refused: i64) -> Result<AccessToken, TokenError> {
+        self.refresh(id, Want::NewerThan(refused)).await.map(|(token, _)| token)
+    }
+
     /// Refreshes now (`POST /api/autogpt/refresh`) and returns the new expiry (never a token).
     /// A refresh that another caller completes meanwhile counts as this one.
     pub async fn force_refresh(&self, id: &ConnectionId) -> Result<Option<i64>, TokenError> {

@@ -76,11 +76,12 @@ where
     F: Fn(AccessToken) -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
-    let token = ctx.tokens.access_token(connection).await.map_err(token_error)?;
+    let (token, version) = ctx.tokens.access_token_versioned(connection).await.map_err(token_error)?;
     match call(token).await {
         Err(ApiError::Unauthorized { .. }) => {
-            ctx.tokens.force_refresh(connection).await.map_err(token_error)?;
-            let token = ctx.tokens.access_token(connection).await.map_err(token_error)?;
+            // Replace exactly the refused token: if another caller refreshed meanwhile, use
+            // theirs instead of refreshing again.
+            let token = ctx.tokens.replace_refused(connection, version).await.map_err(token_error)?;
             call(token).await.map_err(api_error)
         }
         other => other.map_err(api_error),

@@ -228,7 +228,36 @@ async fn item30_refresh_survives_caller_cancellation(db: &TestDb) {
     assert_eq!(s.endpoint.calls.load(Ordering::SeqCst), 1);
 }
 
+/// A platform 401: the refused token is replaced once, however many callers were refused;
+/// a caller refused after the replacement gets the new token without another refresh.
+async fn refused_token_replaced_once(db: &TestDb) {
+    let s = setup(db, true, false).await;
+    let tm = manager(db.storage.clone(), &s);
+    s.clock.set(NOW - 3_000); // AT-0 is fresh: no refresh for expiry
+    let (token, refused) = tm.access_token_versioned(&s.id).await.unwrap();
+    assert_eq!(token.secret(), "AT-0");
+    assert_eq!(s.endpoint.calls.load(Ordering::SeqCst), 0);
+    // Five requests with AT-0 all answered 401 at once.
+    let callers: Vec<_> = (0..5)
+        .map(|_| {
+            let (tm, id) = (tm.clone(), s.id.clone());
+            tokio::spawn(async move { tm.replace_refused(&id, refused).await })
+        })
+        .collect();
+    for c in callers {
+        assert_eq!(c.await.unwrap().unwrap().secret(), "AT-1");
+    }
+    // And one more that only learns of the 401 now.
+    assert_eq!(tm.replace_refused(&s.id, refused).await.unwrap().secret(), "AT-1");
+    assert_eq!(s.endpoint.calls.load(Ordering::SeqCst), 1, "one refresh for one refused token");
+    let (token, version) = tm.access_token_versioned(&s.id).await.unwrap();
+    assert_eq!((token.secret(), version > refused), ("AT-1", true));
+    // The new token refused in turn: replaced again.
+    assert_eq!(tm.replace_refused(&s.id, version).await.unwrap().secret(), "AT-2");
+}
+
 both_backends!(
+    refused_token_replaced_once,
     item30_refresh_survives_caller_cancellation,
     no_refresh_token,
     item33_refresh_within_skew,
