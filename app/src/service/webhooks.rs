@@ -104,18 +104,21 @@ pub async fn process(ctx: &AppContext, record: &InboxRecord) -> Result<(), Strin
     result.map_err(|e| e.to_string())
 }
 
-/// Processes one freshly stored delivery (called right after the 2xx).
+/// How long a processor holds a delivery: longer than processing takes (a few platform
+/// calls with their timeouts); after a crash the sweep takes the delivery over.
+const LEASE_SECS: i64 = 120;
+
+/// Processes one freshly stored delivery (called right after the 2xx), unless another
+/// processor (a replica's sweep) holds it.
 pub async fn process_key(ctx: &AppContext, key: &str) {
-    match ctx.storage.inbox().unprocessed(500).await {
-        Ok(records) => {
-            if let Some(record) = records.iter().find(|r| r.idempotency_key == key) {
-                finish(ctx, record).await;
-            }
-        }
+    match ctx.storage.inbox().claim(key, ctx.now(), LEASE_SECS).await {
+        Ok(Some(record)) => finish(ctx, &record).await,
+        Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "could not read the inbox"),
     }
 }
 
+/// Processes a claimed delivery and records the outcome (which releases the claim).
 async fn finish(ctx: &AppContext, record: &InboxRecord) {
     match process(ctx, record).await {
         Ok(()) => {
@@ -135,7 +138,10 @@ async fn finish(ctx: &AppContext, record: &InboxRecord) {
 pub async fn sweep(ctx: &AppContext, freshness_window_secs: i64) {
     if let Ok(records) = ctx.storage.inbox().unprocessed(100).await {
         for record in records.iter().filter(|r| r.attempts < 10) {
-            finish(ctx, record).await;
+            // Claimed one by one: a delivery another replica is processing is skipped.
+            if let Ok(Some(claimed)) = ctx.storage.inbox().claim(&record.idempotency_key, ctx.now(), LEASE_SECS).await {
+                finish(ctx, &claimed).await;
+            }
         }
     }
     let cutoff = retention_cutoff(ctx.now(), freshness_window_secs);

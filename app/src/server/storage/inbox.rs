@@ -100,23 +100,46 @@ impl<'a> Inbox<'a> {
         rows.iter().map(record_from_row).collect()
     }
 
-    /// Marks a delivery processed (idempotent: keeps the first time).
+    /// Takes delivery `key` for processing until `now + lease_secs`: `None` when it is
+    /// processed already, unknown, or held by another processor whose lease has not run out
+    /// (a replica, or the sweep). One atomic statement, so exactly one claimant wins.
+    pub async fn claim(&self, key: &str, now: i64, lease_secs: i64) -> Result<Option<InboxRecord>, StorageError> {
+        let row = sqlx::query(&format!(
+            "UPDATE webhook_inbox SET lease_until = $2 WHERE idempotency_key = $1 AND processed_at IS NULL \
+             AND (lease_until IS NULL OR lease_until <= $3) RETURNING {COLUMNS}"
+        ))
+        .bind(key)
+        .bind(now.saturating_add(lease_secs))
+        .bind(now)
+        .fetch_optional(self.storage.pool())
+        .await?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    /// Marks a delivery processed (idempotent: keeps the first time) and releases its lease.
     pub async fn mark_processed(&self, key: &str, at: i64) -> Result<(), StorageError> {
-        sqlx::query("UPDATE webhook_inbox SET processed_at = COALESCE(processed_at, $2) WHERE idempotency_key = $1")
-            .bind(key)
-            .bind(at)
-            .execute(self.storage.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE webhook_inbox SET processed_at = COALESCE(processed_at, $2), lease_until = NULL \
+             WHERE idempotency_key = $1",
+        )
+        .bind(key)
+        .bind(at)
+        .execute(self.storage.pool())
+        .await?;
         Ok(())
     }
 
-    /// Records a failed processing attempt; the delivery stays unprocessed for a retry.
+    /// Records a failed processing attempt and releases the lease; the delivery stays
+    /// unprocessed for the next sweep.
     pub async fn mark_failed(&self, key: &str, error: &str) -> Result<(), StorageError> {
-        sqlx::query("UPDATE webhook_inbox SET attempts = attempts + 1, last_error = $2 WHERE idempotency_key = $1")
-            .bind(key)
-            .bind(error)
-            .execute(self.storage.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE webhook_inbox SET attempts = attempts + 1, last_error = $2, lease_until = NULL \
+             WHERE idempotency_key = $1",
+        )
+        .bind(key)
+        .bind(error)
+        .execute(self.storage.pool())
+        .await?;
         Ok(())
     }
 

@@ -289,6 +289,39 @@ async fn item57_61_inbox_dedupe_and_failure(db: &TestDb) {
     assert!(replica.inbox().insert("k2", "execution.failed", None, "{}", 1_030).await.is_err());
 }
 
+/// One processor at a time per delivery, across replicas: a claim holds it until the lease
+/// runs out or the outcome is recorded; processed deliveries are never claimed again.
+async fn inbox_claims_are_exclusive(db: &TestDb) {
+    let i = db.storage.inbox();
+    let replica = db.replica().await;
+    i.insert("k", "execution.completed", Some("x-1"), "{}", 1_000).await.unwrap();
+    let mine = i.claim("k", 1_000, 120).await.unwrap().expect("first claim wins");
+    assert_eq!((mine.idempotency_key.as_str(), mine.subject_id.as_deref()), ("k", Some("x-1")));
+    assert!(replica.inbox().claim("k", 1_001, 120).await.unwrap().is_none(), "held by the first");
+    assert!(i.claim("k", 1_119, 120).await.unwrap().is_none(), "held until the lease ends");
+    // The holder crashed: once the lease ran out, another processor takes over.
+    assert!(replica.inbox().claim("k", 1_120, 120).await.unwrap().is_some(), "lease ran out");
+    // A failure releases the claim at once (the next sweep retries).
+    replica.inbox().mark_failed("k", "platform down").await.unwrap();
+    assert!(i.claim("k", 1_121, 120).await.unwrap().is_some(), "released by the failure");
+    i.mark_processed("k", 1_122).await.unwrap();
+    assert!(replica.inbox().claim("k", 9_999, 120).await.unwrap().is_none(), "processed: never again");
+    assert!(i.claim("unknown", 1_000, 120).await.unwrap().is_none());
+    // Twenty concurrent claims of a new delivery: exactly one wins.
+    i.insert("k2", "execution.completed", None, "{}", 2_000).await.unwrap();
+    let claims: Vec<_> = (0..20)
+        .map(|n| {
+            let s = if n % 2 == 0 { db.storage.clone() } else { replica.clone() };
+            tokio::spawn(async move { s.inbox().claim("k2", 2_000, 120).await.unwrap().is_some() })
+        })
+        .collect();
+    let mut won = 0;
+    for c in claims {
+        won += usize::from(c.await.unwrap());
+    }
+    assert_eq!(won, 1);
+}
+
 /// Item 58: deliveries are kept at least twice the freshness window (a replay stays a
 /// duplicate); unprocessed ones are never purged.
 async fn item58_inbox_retention(db: &TestDb) {
@@ -378,6 +411,7 @@ both_backends!(
     item64_stale_executions,
     item57_61_inbox_dedupe_and_failure,
     item58_inbox_retention,
+    inbox_claims_are_exclusive,
     inbox_events_for_execution,
     sessions_store_round_trip,
 );
