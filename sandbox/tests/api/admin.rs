@@ -132,3 +132,35 @@ async fn admin_revoke_unknown_grant_is_404() {
     let resp = sb.http.post(sb.url("/__admin/deliveries/nope/redeliver")).send().await.unwrap();
     assert_eq!(resp.status(), 404);
 }
+
+/// Only loopback peers may use the admin API. Checked in process with a mocked peer address
+/// (a test may not send traffic to any other address): the guard refuses before any handler.
+#[tokio::test]
+async fn admin_api_refuses_peers_that_are_not_loopback() {
+    use axum::body::Body;
+    use axum::extract::connect_info::MockConnectInfo;
+    use axum::http::Request;
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+    use tower::ServiceExt;
+
+    let sb = spawn().await;
+    let peers: [(IpAddr, u16); 5] = [
+        (Ipv4Addr::new(10, 0, 0, 7).into(), 403),
+        (Ipv4Addr::new(192, 168, 1, 2).into(), 403),
+        ("2001:db8::1".parse::<Ipv6Addr>().unwrap().into(), 403),
+        (Ipv4Addr::LOCALHOST.into(), 200),
+        (Ipv6Addr::LOCALHOST.into(), 200),
+    ];
+    for (ip, expected) in peers {
+        let app =
+            sandbox::routes::router(sb.running.state().clone()).layer(MockConnectInfo(SocketAddr::new(ip, 40_000)));
+        let request = Request::post("/__admin/reset").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status().as_u16(), expected, "peer {ip}");
+    }
+    // The public routes are not guarded.
+    let app = sandbox::routes::router(sb.running.state().clone())
+        .layer(MockConnectInfo(SocketAddr::new(Ipv4Addr::new(10, 0, 0, 7).into(), 40_000)));
+    let response = app.oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}
