@@ -40,9 +40,11 @@ for f in "$PKG"/*.wasm "$PKG"/*.js; do
   printf '  %-60s %9d %9d %9d\n' "$name" "$(raw "$name")" "$(gz "$name")" "$(br "$name")"
 done
 echo "per page (what the browser fetches):"
-report "/connect signed in (main only)" "${BASE[@]}"
+report "every page (main module)" "${BASE[@]}"
 if [[ -f "$PKG/__wasm_split_manifest.json" ]]; then
   # shellcheck disable=SC2046 # word splitting of the chunk list is intended
+  report "/connect signed in (+ connect panel)" "${BASE[@]}" $(chunks_of connect_panel)
+  # shellcheck disable=SC2046
   report "/connect signed out (+ sign-in)" "${BASE[@]}" $(chunks_of sign_in_panel)
   # shellcheck disable=SC2046
   report "/agents (+ agent runner)" "${BASE[@]}" $(chunks_of agent_runner)
