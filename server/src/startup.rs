@@ -16,6 +16,7 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -204,13 +205,24 @@ pub fn router(state: AppState, limits: RateLimits) -> Router {
         .layer(middleware::rate_limit_matching(limits.server_fns, |path| path.starts_with("/api/app/")))
         .layer(sessions);
 
+    // The bundle: its precompressed copies (`make build`) and conditional requests (304), which
+    // Leptos's file fallback does not answer.
+    let pkg_dir = &state.settings.site.pkg_dir;
+    let bundle = ServeDir::new(state.settings.site.root.join(pkg_dir)).precompressed_br().precompressed_gzip();
+
     Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .nest_service(&format!("/{pkg_dir}"), bundle)
         .route("/metrics", get(routes::metrics::metrics))
         .merge(webhook)
         .merge(app)
         .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), middleware::track_metrics))
         .layer(middleware::security_headers(&state.settings.autogpt.url))
+        .layer(axum::middleware::from_fn({
+            // Leaked once per router: the prefix lives as long as the server.
+            let prefix: &'static str = Box::leak(format!("/{}/", state.settings.site.pkg_dir).into_boxed_str());
+            move |request, next| middleware::revalidate_bundle(prefix, request, next)
+        }))
         // gzip/brotli for pages, JS, CSS and WASM; never for the event stream (tower-http's
         // default predicate skips `text/event-stream`, images and tiny bodies).
         .layer(CompressionLayer::new())

@@ -50,3 +50,20 @@ async fn pages_are_compressed_when_the_browser_accepts_it() {
     let page = client.get(format!("{}/connect", app.url)).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(page.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
 }
+
+#[tokio::test]
+async fn the_bundle_is_revalidated_on_every_use() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let file = client.get(format!("{}/pkg/probe.js", app.url)).send().await.unwrap();
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.headers().get("cache-control").unwrap(), "no-cache");
+    // Unchanged since the browser's copy: 304, no body.
+    let modified = file.headers().get("last-modified").expect("Last-Modified").clone();
+    let again =
+        client.get(format!("{}/pkg/probe.js", app.url)).header("if-modified-since", modified).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    // Pages are not affected.
+    let page = client.get(format!("{}/connect", app.url)).send().await.unwrap();
+    assert!(page.headers().get("cache-control").is_none_or(|v| v != "no-cache"));
+}

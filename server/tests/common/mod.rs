@@ -65,6 +65,7 @@ async fn start_server(
         ("AUTOGPT_URL", platform_url.to_owned()),
         ("DATABASE_URL", database_url.to_owned()),
         ("APP_SECRET", "test-secret-test-secret-test-secret".to_owned()),
+        ("LEPTOS_SITE_ROOT", site_root()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -200,4 +201,17 @@ fn pg_simple_query(url: &str, sql: &str) -> Result<(), String> {
     }
     let _ = stream.write_all(&[b'X', 0, 0, 0, 4]);
     failure.map_or(Ok(()), Err)
+}
+
+/// A site root with one bundle file (`pkg/probe.js`) for the static-file tests.
+fn site_root() -> String {
+    static ROOT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let root = ROOT.get_or_init(|| {
+        // Cargo's scratch directory for integration tests: reused, never left in /tmp.
+        let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("site");
+        std::fs::create_dir_all(root.join("pkg")).unwrap();
+        std::fs::write(root.join("pkg/probe.js"), "export const probe = 1;\n").unwrap();
+        root
+    });
+    root.to_string_lossy().into_owned()
 }
