@@ -218,11 +218,10 @@ pub fn router(state: AppState, limits: RateLimits) -> Router {
         .merge(app)
         .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), middleware::track_metrics))
         .layer(middleware::security_headers(&state.settings.autogpt.url))
-        .layer(axum::middleware::from_fn({
-            // Leaked once per router: the prefix lives as long as the server.
-            let prefix: &'static str = Box::leak(format!("/{}/", state.settings.site.pkg_dir).into_boxed_str());
-            move |request, next| middleware::revalidate_bundle(prefix, request, next)
-        }))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::<str>::from(format!("/{pkg_dir}/")),
+            middleware::revalidate_bundle,
+        ))
         // gzip/brotli for pages, JS, CSS and WASM; never for the event stream (tower-http's
         // default predicate skips `text/event-stream`, images and tiny bodies).
         .layer(CompressionLayer::new())

@@ -6,14 +6,16 @@
 //! browser revalidate them on every use (a `304 Not Modified` while unchanged, thanks to
 //! `Last-Modified`), so a deploy reaches every page load at once.
 
-use axum::extract::Request;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
 /// Adds `Cache-Control: no-cache` to responses under `prefix` (`/pkg/`) that set none.
-pub async fn revalidate_bundle(prefix: &'static str, request: Request, next: Next) -> Response {
-    let bundle = request.uri().path().starts_with(prefix);
+pub async fn revalidate_bundle(State(prefix): State<Arc<str>>, request: Request, next: Next) -> Response {
+    let bundle = request.uri().path().starts_with(&*prefix);
     let mut response = next.run(request).await;
     if bundle && !response.headers().contains_key(header::CACHE_CONTROL) {
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use autogpt::secret::RefreshToken;
+use autogpt::secret::{AccessToken, RefreshToken};
 use autogpt::types::TokenResponse;
 use tokio::sync::watch;
 
@@ -114,12 +114,18 @@ async fn item31_single_flight_in_process(db: &TestDb) {
     assert_eq!(tm.refresh_count(), 1);
 }
 
-/// Item 31 across replicas: two managers on two pools over one database → one refresh; the
-/// second waits on the database lease and then uses the first one's tokens.
-async fn item31_single_flight_across_replicas(db: &TestDb) {
-    let s = setup(db, false, false).await;
-    let a = manager(db.storage.clone(), &s);
-    let b = manager(db.replica().await, &s);
+/// Two replicas (two managers on two pools over one database) asking for the expiring token:
+/// A holds the refresh lease with its token call held at the gate, B waits on the lease.
+struct Race {
+    a: TokenManager<Arc<FakeEndpoint>>,
+    b: TokenManager<Arc<FakeEndpoint>>,
+    first: tokio::task::JoinHandle<Result<AccessToken, TokenError>>,
+    second: tokio::task::JoinHandle<Result<AccessToken, TokenError>>,
+}
+
+async fn two_replicas_refresh(db: &TestDb, s: &Setup) -> Race {
+    let a = manager(db.storage.clone(), s);
+    let b = manager(db.replica().await, s);
     let first = tokio::spawn({
         let (a, id) = (a.clone(), s.id.clone());
         async move { a.access_token(&id).await }
@@ -133,6 +139,14 @@ async fn item31_single_flight_across_replicas(db: &TestDb) {
         async move { b.access_token(&id).await }
     });
     eventually("replica B waits for the lease", || async { b.lease_wait_count() >= 1 }).await;
+    Race { a, b, first, second }
+}
+
+/// Item 31 across replicas: two managers on two pools over one database → one refresh; the
+/// second waits on the database lease and then uses the first one's tokens.
+async fn item31_single_flight_across_replicas(db: &TestDb) {
+    let s = setup(db, false, false).await;
+    let Race { a, b, first, second } = two_replicas_refresh(db, &s).await;
     s.gate.send(true).unwrap();
     assert_eq!(first.await.unwrap().unwrap().secret(), "AT-1");
     assert_eq!(second.await.unwrap().unwrap().secret(), "AT-1");
@@ -144,21 +158,7 @@ async fn item31_single_flight_across_replicas(db: &TestDb) {
 /// replica that was waiting on the lease).
 async fn item32_invalid_grant(db: &TestDb) {
     let s = setup(db, false, true).await;
-    let a = manager(db.storage.clone(), &s);
-    let b = manager(db.replica().await, &s);
-    let first = tokio::spawn({
-        let (a, id) = (a.clone(), s.id.clone());
-        async move { a.access_token(&id).await }
-    });
-    eventually("replica A holds the lease", || async {
-        db.storage.connections().tokens(&s.id).await.unwrap().unwrap().lease_until.is_some()
-    })
-    .await;
-    let second = tokio::spawn({
-        let (b, id) = (b.clone(), s.id.clone());
-        async move { b.access_token(&id).await }
-    });
-    eventually("replica B waits", || async { b.lease_wait_count() >= 1 }).await;
+    let Race { a, first, second, .. } = two_replicas_refresh(db, &s).await;
     s.gate.send(true).unwrap();
     assert!(matches!(first.await.unwrap(), Err(TokenError::ReconnectRequired)));
     assert!(matches!(second.await.unwrap(), Err(TokenError::ReconnectRequired)));
