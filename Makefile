@@ -40,6 +40,7 @@ lint: lint-ssr lint-wasm ## clippy -D warnings for the server build and the wasm
 
 lint-ssr:
 	cargo clippy -p autogpt --features client --all-targets -- -D warnings
+	cargo clippy -p backend --features testing --all-targets -- -D warnings
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
 	cargo clippy -p server --all-targets -- -D warnings
 	cargo clippy -p sandbox --all-targets -- -D warnings
@@ -52,6 +53,7 @@ lint-wasm:
 # `ssr` and `hydrate` and break.
 unit: ## Unit and integration tests of every crate
 	cargo test -p autogpt --features client
+	cargo test -p backend
 	cargo test -p app --features ssr
 	cargo test -p server
 	cargo test -p sandbox

@@ -1,9 +1,10 @@
 //! The AutoGPT Connect web app: pages rendered on the server, with only the
 //! interactive parts ("islands") hydrated from WASM in the browser.
 //!
-//! Feature `ssr` compiles the server half (rendering, server functions and the
-//! server-only services under [`server`]); feature `hydrate` compiles the islands
-//! for the browser. Nothing under `server` ever reaches the WASM bundle.
+//! Feature `ssr` compiles the server half (rendering, and the server functions' bodies,
+//! which call the `backend` crate's services); feature `hydrate` compiles the islands for the
+//! browser. `backend` is a dependency of `ssr` only, so nothing of it (nor sqlx, reqwest or
+//! any secret) can reach the WASM bundle: the dependency graph keeps it out, not just `cfg`.
 #![recursion_limit = "256"]
 
 pub mod api;
@@ -11,10 +12,6 @@ pub mod components;
 pub mod connect_flow;
 pub mod islands;
 pub mod pages;
-#[cfg(feature = "ssr")]
-pub mod server;
-#[cfg(feature = "ssr")]
-pub mod service;
 mod shell;
 mod ui_config;
 

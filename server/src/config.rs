@@ -2,60 +2,38 @@
 //! (or its embedded copy), `.env` and the environment. Only this module reads
 //! the environment. Every problem is reported, one line each, before start-up.
 
-use std::{collections::HashMap, fmt, net::SocketAddr, path::PathBuf};
+use std::{collections::HashMap, fmt, net::SocketAddr, path::PathBuf, time::Duration};
 
 use app::UiConfig;
 use std::num::NonZeroU32;
 
 use crate::middleware::{Quota, RateLimits};
-use autogpt::ids::ClientId;
-use autogpt::origin::RedirectUri;
+use autogpt::ids::{ClientId, Provider};
+use autogpt::origin::{Origin, PlatformUrl, RedirectUri, WebhookUrl};
+use autogpt::scope::Scope;
 use autogpt::secret::{ClientSecret, WebhookSecret};
+use autogpt::webhook::DEFAULT_FRESHNESS_WINDOW;
+use backend::{AppSecret, BackendSettings, ConnectProvider, UpkeepSettings};
 use serde::Deserialize;
-use url::Url;
 
 /// The repository's `Leptos.toml`, compiled in so the binary runs anywhere.
 const EMBEDDED_FILE: &str = include_str!("../../Leptos.toml");
 
-/// Everything the server needs to run.
+/// Everything the server needs to run, typed and validated once: whatever holds a
+/// `Settings` can use every value without checking it again.
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// Socket address to listen on (`LEPTOS_SITE_ADDR`, `[site] addr`).
     pub listen: SocketAddr,
-    /// Public origin of the app, `scheme://host[:port]` (`APP_URL`).
-    pub public_url: Url,
     /// Where the built site (JS, WASM, CSS, assets) is.
     pub site: SiteSettings,
-    /// Platform endpoints.
-    pub autogpt: AutoGptSettings,
     /// What the pages offer.
     pub ui: UiConfig,
-    /// `DATABASE_URL`: `sqlite://...` (default, under `data/`) or `postgres://...`.
-    pub database_url: String,
-    /// `APP_SECRET` key material (cookies, token encryption).
-    pub app_secret: AppSecret,
-    /// `APP_ENV=production`: insecure development defaults are refused.
-    pub production: bool,
     /// Per-IP budgets (`RATE_LIMIT_CALLBACK`, `RATE_LIMIT_SERVER_FNS`, `RATE_LIMIT_WEBHOOK`,
     /// each `PER_SECOND/BURST`).
     pub rate_limits: RateLimits,
-}
-
-/// Key material for token encryption. `Debug` never shows it (checklist 37).
-#[derive(Clone)]
-pub struct AppSecret(Vec<u8>);
-
-impl AppSecret {
-    /// The key material.
-    pub fn expose(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for AppSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AppSecret([redacted])")
-    }
+    /// What the services need: origins, platform, client, secrets, database, upkeep.
+    pub backend: BackendSettings,
 }
 
 /// Development defaults that match the sandbox's seed (PRODUCT.md §6); refused in production.
@@ -76,23 +54,11 @@ pub struct SiteSettings {
     pub pkg_dir: String,
 }
 
-/// The AutoGPT platform this app talks to.
-#[derive(Clone, Debug)]
-pub struct AutoGptSettings {
-    /// Platform base URL (`AUTOGPT_URL`).
-    pub url: Url,
-    /// External API path prefix (`AUTOGPT_API_BASE`).
-    pub api_base: String,
-    /// Scopes requested at sign-in.
-    pub scopes: Vec<String>,
-    /// `AUTOGPT_CLIENT_ID`.
-    pub client_id: ClientId,
-    /// `AUTOGPT_CLIENT_SECRET`.
-    pub client_secret: ClientSecret,
-    /// `AUTOGPT_REDIRECT_URI` (default `{APP_URL}/api/autogpt/callback`).
-    pub redirect_uri: RedirectUri,
-    /// `AUTOGPT_WEBHOOK_SECRET`: comma-separated, current first (rotation, checklist 53).
-    pub webhook_secrets: Vec<WebhookSecret>,
+impl SiteSettings {
+    /// Where pages link the site's stylesheet (cargo-leptos writes `<pkg_dir>/<output_name>.css`).
+    pub fn stylesheet(&self) -> String {
+        format!("/{}/{}.css", self.pkg_dir, self.output_name)
+    }
 }
 
 /// All configuration problems found, one per line.
@@ -120,6 +86,22 @@ struct File {
     providers: Vec<app::ProviderConfig>,
     #[serde(default)]
     agents: Vec<app::AgentConfig>,
+    #[serde(default)]
+    upkeep: FileUpkeep,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct FileUpkeep {
+    every_secs: u64,
+    stale_after_secs: u64,
+}
+
+impl Default for FileUpkeep {
+    fn default() -> Self {
+        let d = UpkeepSettings::default();
+        Self { every_secs: d.every.as_secs(), stale_after_secs: d.stale_after_secs.unsigned_abs() }
+    }
 }
 
 #[derive(Deserialize)]
@@ -178,12 +160,26 @@ impl Settings {
             .parse::<SocketAddr>()
             .map_err(|_| problems.push(format!("LEPTOS_SITE_ADDR: `{addr}` is not an address like 127.0.0.1:3000")))
             .ok();
-        let public_url = parse_origin("APP_URL", &var("APP_URL", &file.app.public_url), &mut problems);
-        let autogpt_url = parse_origin("AUTOGPT_URL", &var("AUTOGPT_URL", &file.autogpt.url), &mut problems);
+        let app_origin = parse_origin("APP_URL", &var("APP_URL", &file.app.public_url), &mut problems);
+        let platform = parse_origin("AUTOGPT_URL", &var("AUTOGPT_URL", &file.autogpt.url), &mut problems)
+            .map(|origin| PlatformUrl::parse(origin.as_str()).expect("an http(s) origin is a platform URL"));
         let api_base = var("AUTOGPT_API_BASE", &file.autogpt.api_base);
         if !api_base.starts_with('/') || api_base.ends_with('/') {
             problems.push(format!("AUTOGPT_API_BASE: `{api_base}` must start with `/` and not end with one"));
         }
+        let sign_in_scopes = scopes("autogpt.scopes", &file.autogpt.scopes, &mut problems);
+        let providers: Vec<ConnectProvider> = file
+            .providers
+            .iter()
+            .map(|p| ConnectProvider {
+                id: Provider::new(p.id.clone()),
+                scopes: scopes(&format!("providers.{}.scopes", p.id), &p.scopes, &mut problems),
+            })
+            .collect();
+        let upkeep = UpkeepSettings {
+            every: Duration::from_secs(file.upkeep.every_secs.max(1)),
+            stale_after_secs: i64::try_from(file.upkeep.stale_after_secs).unwrap_or(i64::MAX),
+        };
 
         let production = env.get("APP_ENV").is_some_and(|v| v.eq_ignore_ascii_case("production"));
         let client_id = var("AUTOGPT_CLIENT_ID", DEV_CLIENT_ID);
@@ -205,11 +201,9 @@ impl Settings {
             problems.push("DATABASE_URL: must start with sqlite:// or postgres://".into());
         }
         let app_secret = match env.get("APP_SECRET") {
-            Some(s) if s.len() >= 32 => Some(AppSecret(s.as_bytes().to_vec())),
-            Some(_) => {
-                problems.push("APP_SECRET: must be at least 32 characters of random key material".into());
-                None
-            }
+            Some(s) => AppSecret::new(s.as_bytes().to_vec())
+                .map_err(|_| problems.push("APP_SECRET: must be at least 32 characters of random key material".into()))
+                .ok(),
             None if production => {
                 problems.push("APP_SECRET: required in production (32+ random characters)".into());
                 None
@@ -223,7 +217,7 @@ impl Settings {
             },
         };
         if production {
-            if public_url.as_ref().is_some_and(|u| u.scheme() != "https") {
+            if app_origin.as_ref().is_some_and(|o| !o.as_str().starts_with("https://")) {
                 problems.push("APP_URL: must be https in production".into());
             }
             if client_id == DEV_CLIENT_ID {
@@ -249,51 +243,60 @@ impl Settings {
             server_fns: quota("RATE_LIMIT_SERVER_FNS", defaults.server_fns),
             webhook: quota("RATE_LIMIT_WEBHOOK", defaults.webhook),
         };
-        let redirect_uri = match &public_url {
+        let (redirect_uri, webhook_url) = match &app_origin {
             Some(app) => {
-                let default = format!("{}api/autogpt/callback", app.as_str());
-                match RedirectUri::new(var("AUTOGPT_REDIRECT_URI", &default)) {
-                    Ok(uri) => Some(uri),
-                    Err(e) => {
-                        problems.push(format!("AUTOGPT_REDIRECT_URI: {e}"));
-                        None
-                    }
-                }
+                let default = format!("{app}/api/autogpt/callback");
+                let redirect_uri = RedirectUri::new(var("AUTOGPT_REDIRECT_URI", &default))
+                    .map_err(|e| problems.push(format!("AUTOGPT_REDIRECT_URI: {e}")))
+                    .ok();
+                let webhook_url = WebhookUrl::new(format!("{app}/api/autogpt/webhook"))
+                    .map_err(|e| problems.push(format!("APP_URL: no webhook URL can be built from it: {e}")))
+                    .ok();
+                (redirect_uri, webhook_url)
             }
-            None => None,
+            None => (None, None),
         };
 
-        match (listen, public_url, autogpt_url, redirect_uri, app_secret) {
-            (Some(listen), Some(public_url), Some(url), Some(redirect_uri), Some(app_secret))
+        match (listen, app_origin, platform, redirect_uri, app_secret) {
+            (Some(listen), Some(app_origin), Some(platform), Some(redirect_uri), Some(app_secret))
                 if problems.is_empty() =>
             {
                 Ok(Self {
                     listen,
-                    public_url,
                     site: SiteSettings {
                         output_name: var("LEPTOS_OUTPUT_NAME", &file.site.output_name),
                         root: PathBuf::from(var("LEPTOS_SITE_ROOT", &file.site.root)),
                         pkg_dir: var("LEPTOS_SITE_PKG_DIR", &file.site.pkg_dir),
                     },
-                    autogpt: AutoGptSettings {
-                        url,
+                    ui: UiConfig { providers: file.providers, agents: file.agents },
+                    rate_limits,
+                    backend: BackendSettings {
+                        app_origin,
+                        platform,
                         api_base,
-                        scopes: file.autogpt.scopes,
                         client_id: ClientId::new(client_id),
                         client_secret: ClientSecret::new(client_secret),
                         redirect_uri,
+                        sign_in_scopes,
+                        webhook_url,
                         webhook_secrets: webhook_secrets.into_iter().map(WebhookSecret::new).collect(),
+                        webhook_window: DEFAULT_FRESHNESS_WINDOW,
+                        providers,
+                        database_url,
+                        app_secret,
+                        production,
+                        upkeep,
                     },
-                    ui: UiConfig { providers: file.providers, agents: file.agents },
-                    database_url,
-                    app_secret,
-                    production,
-                    rate_limits,
                 })
             }
             _ => Err(ConfigErrors(problems)),
         }
     }
+}
+
+/// Scopes from the settings file; each invalid one is a problem naming `key`.
+fn scopes(key: &str, values: &[String], problems: &mut Vec<String>) -> Vec<Scope> {
+    values.iter().filter_map(|v| Scope::new(v.clone()).map_err(|e| problems.push(format!("{key}: {e}"))).ok()).collect()
 }
 
 /// `PER_SECOND/BURST`, both non-zero.
@@ -307,10 +310,7 @@ fn parse_quota(value: &str) -> Option<Quota> {
 fn dev_secret(path: &str) -> Result<AppSecret, String> {
     if let Ok(text) = std::fs::read_to_string(path) {
         let text = text.trim();
-        if text.len() >= 32 {
-            return Ok(AppSecret(text.as_bytes().to_vec()));
-        }
-        return Err(format!("{path} holds fewer than 32 characters"));
+        return AppSecret::new(text.as_bytes().to_vec()).map_err(|_| format!("{path} holds fewer than 32 characters"));
     }
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes).map_err(|e| format!("no random source: {e}"))?;
@@ -319,27 +319,14 @@ fn dev_secret(path: &str) -> Result<AppSecret, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     std::fs::write(path, &text).map_err(|e| format!("cannot write {path}: {e}"))?;
-    Ok(AppSecret(text.into_bytes()))
+    AppSecret::new(text.into_bytes()).map_err(|e| e.to_string())
 }
 
 /// Parses an origin: `http(s)://host[:port]` with nothing after it.
-fn parse_origin(name: &str, value: &str, problems: &mut Vec<String>) -> Option<Url> {
-    match Url::parse(value) {
-        Ok(url)
-            if matches!(url.scheme(), "http" | "https")
-                && url.host().is_some()
-                && url.path() == "/"
-                && url.query().is_none()
-                && url.fragment().is_none()
-                && url.username().is_empty() =>
-        {
-            Some(url)
-        }
-        _ => {
-            problems.push(format!("{name}: `{value}` must be an origin like http://127.0.0.1:3000 (no path)"));
-            None
-        }
-    }
+fn parse_origin(name: &str, value: &str, problems: &mut Vec<String>) -> Option<Origin> {
+    Origin::parse(value)
+        .map_err(|_| problems.push(format!("{name}: `{value}` must be an origin like http://127.0.0.1:3000 (no path)")))
+        .ok()
 }
 
 #[cfg(test)]
@@ -376,8 +363,8 @@ mod tests {
     #[test]
     fn webhook_secrets_are_a_comma_separated_list() {
         let s = Settings::from_sources(EMBEDDED_FILE, &env(&[("AUTOGPT_WEBHOOK_SECRET", "new, old")])).unwrap();
-        assert_eq!(s.autogpt.webhook_secrets.len(), 2);
-        assert_eq!(s.autogpt.redirect_uri.as_str(), "http://127.0.0.1:3000/api/autogpt/callback");
+        assert_eq!(s.backend.webhook_secrets.len(), 2);
+        assert_eq!(s.backend.redirect_uri.as_str(), "http://127.0.0.1:3000/api/autogpt/callback");
     }
 
     #[test]
@@ -394,8 +381,8 @@ mod tests {
     fn embedded_file_gives_sandbox_defaults() {
         let s = Settings::from_sources(EMBEDDED_FILE, &env(&[])).expect("defaults are valid");
         assert_eq!(s.listen.to_string(), "127.0.0.1:3000");
-        assert_eq!(s.public_url.as_str(), "http://127.0.0.1:3000/");
-        assert_eq!(s.autogpt.url.as_str(), "http://127.0.0.1:8006/");
+        assert_eq!(s.backend.app_origin.as_str(), "http://127.0.0.1:3000");
+        assert_eq!(s.backend.platform.as_str(), "http://127.0.0.1:8006");
         assert_eq!(s.site.output_name, "autogpt-connect");
         assert_eq!(s.ui.providers.len(), 3);
         assert!(s.ui.agents.iter().any(|a| a.id == "echo-agent"));
@@ -409,7 +396,7 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(s.listen.port(), 0);
-        assert_eq!(s.autogpt.url.as_str(), "http://localhost:9000/");
+        assert_eq!(s.backend.platform.as_str(), "http://localhost:9000");
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! the same with port 0.
 
 pub mod config;
+mod error;
 pub mod middleware;
 pub mod routes;
 mod startup;
 pub mod telemetry;
 
-pub use startup::{AppState, Application, router};
+pub use error::Error;
+pub use startup::{AppState, Application, StartError, router};

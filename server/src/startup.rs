@@ -1,17 +1,12 @@
 //! Start-up: the shared [`AppState`], the services, the router and the listener.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc};
 
-use app::server::{EventBus, Storage, SystemClock, TokenCipher, TokenManager};
-use app::service::reconcile::{self, ReconcileSettings};
-use app::service::{AppContext, PlatformRefresher, ServiceConfig};
-use autogpt::client::{ApiBasePath, ExternalApiClient, OAuthClient, Transport};
-use autogpt::origin::{Origin, PlatformUrl, WebhookUrl};
-use autogpt::scope::Scope;
-use autogpt::webhook::WebhookVerifier;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::routing::{get, post};
+use backend::Context;
+use backend::services::upkeep;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
@@ -21,7 +16,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Settings;
-use crate::middleware::{self, Metrics, RateLimits};
+use crate::middleware::{self, Metrics};
 use crate::routes;
 
 /// State shared by every route and server function.
@@ -32,23 +27,20 @@ pub struct AppState {
     /// The settings the server started with.
     pub settings: Arc<Settings>,
     /// Services (storage, tokens, platform clients, events).
-    pub ctx: AppContext,
+    pub ctx: Context,
     /// Prometheus counters.
     pub metrics: Metrics,
 }
 
-/// Why the server could not start.
+/// Why the server could not start (the settings were validated before: only I/O fails here).
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// Binding the listener failed.
     #[error("cannot listen: {0}")]
     Bind(#[from] std::io::Error),
-    /// The database could not be opened or migrated.
-    #[error("storage: {0}")]
-    Storage(String),
-    /// A setting that passed validation could not be used.
-    #[error("configuration: {0}")]
-    Config(String),
+    /// The services could not be built (database, HTTP client).
+    #[error(transparent)]
+    Services(#[from] backend::BuildError),
 }
 
 /// A bound, not yet running server.
@@ -59,16 +51,16 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens storage, builds the services, binds the listener (port 0 picks a free port).
+    /// Binds `settings.listen` (port 0 picks a free port), then builds the services.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
-        let limits = settings.rate_limits;
-        Self::build_with_limits(settings, limits).await
+        let listener = TcpListener::bind(settings.listen).await?;
+        Self::build_on(settings, listener).await
     }
 
-    /// [`Application::build`] with explicit rate limits (tests lower them).
-    pub async fn build_with_limits(settings: Settings, limits: RateLimits) -> Result<Self, StartError> {
-        let ctx = services(&settings).await?;
-        let listener = TcpListener::bind(settings.listen).await?;
+    /// [`Application::build`] on a listener bound by the caller: tests bind first, so the
+    /// app's public URL (and the platform's registration of it) can name the real port.
+    pub async fn build_on(settings: Settings, listener: TcpListener) -> Result<Self, StartError> {
+        let ctx = Context::build(settings.backend.clone()).await?;
         let addr = listener.local_addr()?;
         let state = AppState {
             leptos_options: leptos_options(&settings, addr),
@@ -76,7 +68,7 @@ impl Application {
             ctx,
             metrics: Metrics::new(),
         };
-        let router = router(state.clone(), limits);
+        let router = router(state.clone());
         Ok(Self { listener, router, state })
     }
 
@@ -90,13 +82,10 @@ impl Application {
         &self.state
     }
 
-    /// Serves until Ctrl-C or SIGTERM, with the background reconciliation running.
+    /// Serves until Ctrl-C or SIGTERM, with the background upkeep running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
-        let upkeep = tokio::spawn(reconcile::run(
-            self.state.ctx.clone(),
-            ReconcileSettings { every: Duration::from_secs(15), stale_after_secs: 30, freshness_window_secs: 600 },
-        ));
+        let upkeep = tokio::spawn(upkeep::run(self.state.ctx.clone()));
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await;
@@ -105,63 +94,13 @@ impl Application {
     }
 }
 
-/// Builds the services from the settings.
-pub async fn services(settings: &Settings) -> Result<AppContext, StartError> {
-    let config = |e: &dyn std::fmt::Display| StartError::Config(e.to_string());
-    let cipher = TokenCipher::new(settings.app_secret.expose()).map_err(|e| config(&e))?;
-    let storage =
-        Storage::open(&settings.database_url, cipher).await.map_err(|e| StartError::Storage(e.to_string()))?;
-    let events = EventBus::start(&storage).await.map_err(|e| StartError::Storage(e.to_string()))?;
-    let platform = PlatformUrl::parse(settings.autogpt.url.as_str()).map_err(|e| config(&e))?;
-    let app_origin = Origin::parse(settings.public_url.as_str()).map_err(|e| config(&e))?;
-    let transport = Transport::new().map_err(|e| config(&e))?;
-    let oauth = OAuthClient::new(
-        transport.clone(),
-        platform.clone(),
-        settings.autogpt.client_id.clone(),
-        settings.autogpt.client_secret.clone(),
-        settings.autogpt.redirect_uri.clone(),
-    );
-    let api = ExternalApiClient::new(transport.clone(), platform.clone(), ApiBasePath::new(&settings.autogpt.api_base));
-    let issuer = app::service::issuer::IssuerCache::new(transport, platform.clone());
-    let clock: Arc<dyn app::server::Clock> = Arc::new(SystemClock);
-    let tokens =
-        TokenManager::new(storage.clone(), PlatformRefresher::new(oauth.clone(), clock.clone()), clock.clone());
-    let sign_in_scopes = settings
-        .autogpt
-        .scopes
-        .iter()
-        .map(|s| Scope::new(s.clone()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| config(&e))?;
-    let webhook_url = WebhookUrl::new(format!("{}api/autogpt/webhook", settings.public_url.as_str())).ok();
-    Ok(AppContext::new(app::service::context::Inner {
-        config: ServiceConfig {
-            app_origin,
-            platform,
-            client_id: settings.autogpt.client_id.clone(),
-            sign_in_scopes,
-            webhook_url,
-            providers: settings.ui.providers.clone(),
-            production: settings.production,
-        },
-        storage,
-        tokens,
-        oauth,
-        api,
-        events,
-        webhooks: WebhookVerifier::new(settings.autogpt.webhook_secrets.clone()),
-        clock,
-        issuer,
-    }))
-}
-
 /// The whole HTTP surface. Public so tests can drive it with `oneshot`.
-pub fn router(state: AppState, limits: RateLimits) -> Router {
+pub fn router(state: AppState) -> Router {
+    let limits = state.settings.rate_limits;
     let routes = generate_route_list(app::App);
     let ui = state.settings.ui.clone();
     let ctx = state.ctx.clone();
-    let production = state.settings.production;
+    let production = state.ctx.config.production;
     let sessions = SessionManagerLayer::new(state.ctx.storage.sessions())
         .with_name(if production { "__Host-agc_session" } else { "agc_session" })
         .with_secure(production)
@@ -216,8 +155,12 @@ pub fn router(state: AppState, limits: RateLimits) -> Router {
         .route("/metrics", get(routes::metrics::metrics))
         .merge(webhook)
         .merge(app)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::<str>::from(state.settings.site.stylesheet()),
+            middleware::render_error_pages,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), middleware::track_metrics))
-        .layer(middleware::security_headers(&state.settings.autogpt.url))
+        .layer(middleware::security_headers(&state.ctx.config.platform.join("")))
         .layer(axum::middleware::from_fn_with_state(
             Arc::<str>::from(format!("/{pkg_dir}/")),
             middleware::revalidate_bundle,

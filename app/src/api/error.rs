@@ -59,3 +59,20 @@ impl FromServerFnError for AppError {
         Self::Transport(value.to_string())
     }
 }
+
+#[cfg(feature = "ssr")]
+impl From<backend::ServiceError> for AppError {
+    fn from(e: backend::ServiceError) -> Self {
+        use backend::ServiceError as S;
+        match e {
+            S::Unauthorized => Self::Unauthorized,
+            S::Forbidden => Self::Forbidden,
+            S::ReconnectRequired => Self::ReconnectRequired,
+            S::BadRequest(m) => Self::BadRequest(m),
+            S::NotFound(m) => Self::NotFound(m),
+            S::Platform(m) => Self::Platform(m),
+            S::RateLimited => Self::RateLimited,
+            S::Internal => Self::Internal,
+        }
+    }
+}

@@ -1,9 +1,15 @@
-//! Server functions called by the islands, and the data they exchange.
+//! What crosses the wire between server and browser: the view types (never a token,
+//! checklist 35), the live events of the event stream ([`events`]), and the server
+//! functions the islands and pages call.
 //!
-//! Each function is thin (STYLE 9): who may call → the server-side service →
-//! the error mapping. The types here cross the wire, so they never hold a token.
+//! Each server function is thin (STYLE 9): who may call ([`backend::Caller`] with its access
+//! kind) → one `backend` service → the view conversion and the error mapping, both written
+//! once in `ssr/`.
 
 mod error;
+pub mod events;
+#[cfg(feature = "ssr")]
+mod ssr;
 
 pub use error::AppError;
 
@@ -88,74 +94,113 @@ pub struct WebhookEventView {
     pub received_at: i64,
 }
 
-/// What a page shows about the visitor, from storage only (fast, no platform call).
+/// The landing page's data: who is signed in, and how much is connected and run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Overview {
+pub struct HomeSummary {
+    /// The signed-in user, if any.
+    pub session: Option<SessionStatus>,
+    /// Active grants.
+    pub grants: u64,
+    /// Executions started from this app.
+    pub executions: u64,
+}
+
+/// `/connect` and `/agents`: the signed-in user and their grants (from storage: fast).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountGrants {
     /// The signed-in user, if any.
     pub session: Option<SessionStatus>,
     /// Active grants.
     pub grants: Vec<GrantView>,
-    /// Recent executions, newest first.
+}
+
+/// `/executions`: the signed-in user and their history.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountHistory {
+    /// The signed-in user, if any.
+    pub session: Option<SessionStatus>,
+    /// Recent executions, newest first, with their webhook events.
     pub executions: Vec<ExecutionView>,
 }
 
-/// The page data of the visitor; never fails for a visitor without a session.
-#[server(prefix = "/api/app", endpoint = "overview", input = Postcard, output = Postcard)]
-pub async fn page_overview() -> Result<Overview, AppError> {
-    crate::service::session::overview().await
+/// Data of `/`. Never fails for a visitor without a session: problems are logged and the
+/// page renders as signed out.
+#[server(prefix = "/api/app", endpoint = "page/home", input = Postcard, output = Postcard)]
+pub async fn load_home_summary() -> Result<HomeSummary, AppError> {
+    ssr::home_summary().await
+}
+
+/// Data of `/connect` and `/agents` (like [`load_home_summary`], never fails for a visitor).
+#[server(prefix = "/api/app", endpoint = "page/grants", input = Postcard, output = Postcard)]
+pub async fn load_account_grants() -> Result<AccountGrants, AppError> {
+    ssr::account_grants().await
+}
+
+/// Data of `/executions` (like [`load_home_summary`], never fails for a visitor).
+#[server(prefix = "/api/app", endpoint = "page/history", input = Postcard, output = Postcard)]
+pub async fn load_account_history() -> Result<AccountHistory, AppError> {
+    ssr::account_history().await
 }
 
 /// The signed-in user, or `None`.
 #[server(prefix = "/api/app", endpoint = "session", input = Postcard, output = Postcard)]
 pub async fn current_session() -> Result<Option<SessionStatus>, AppError> {
-    crate::service::session::status().await
+    ssr::current_session().await
 }
 
 /// A fresh nonce and popup URL for a Connect attempt with `provider` (checklist 5).
 #[server(prefix = "/api/app", endpoint = "connect/begin", input = Postcard, output = Postcard)]
 pub async fn begin_connect(provider: String) -> Result<PreparedAttempt, AppError> {
-    crate::service::connect::begin(provider).await
+    let (ctx, caller) = ssr::caller::<backend::Mutate>().await?;
+    ssr::answer(backend::services::connect::begin(&ctx, &caller, &provider).await)
 }
 
 /// Confirms a grant reported by the popup with the platform, then stores it (checklist 15).
 #[server(prefix = "/api/app", endpoint = "connect/record", input = Postcard, output = Postcard)]
 pub async fn record_connect_result(nonce: String, grant_id: String) -> Result<GrantView, AppError> {
-    crate::service::connect::record(nonce, grant_id).await
+    let (ctx, caller) = ssr::caller::<backend::Mutate>().await?;
+    ssr::answer(backend::services::connect::record(&ctx, &caller, &nonce, &grant_id).await)
 }
 
 /// After the popup closed without a message: is there a new grant for `provider`?
 /// (checklist 11)
 #[server(prefix = "/api/app", endpoint = "connect/reconcile", input = Postcard, output = Postcard)]
 pub async fn reconcile_connect(provider: String) -> Result<Option<GrantView>, AppError> {
-    crate::service::connect::reconcile(provider).await
+    let (ctx, caller) = ssr::caller::<backend::Mutate>().await?;
+    ssr::answer(backend::services::connect::reconcile(&ctx, &caller, &provider).await)
 }
 
 /// The user's active grants (from storage, refreshed from the platform).
 #[server(prefix = "/api/app", endpoint = "grants", input = Postcard, output = Postcard)]
 pub async fn list_grants() -> Result<Vec<GrantView>, AppError> {
-    crate::service::connect::list().await
+    let (ctx, caller) = ssr::caller::<backend::Read>().await?;
+    ssr::answer(backend::services::connect::list(&ctx, &caller).await)
 }
 
 /// Starts an agent with the user's grants and the app's webhook URL.
 #[server(prefix = "/api/app", endpoint = "agents/execute", input = Postcard, output = Postcard)]
 pub async fn execute_agent(agent_id: String, inputs: Vec<(String, String)>) -> Result<ExecutionView, AppError> {
-    crate::service::agents::execute(agent_id, inputs).await
+    let (ctx, caller) = ssr::caller::<backend::Mutate>().await?;
+    ssr::answer(backend::services::agents::execute(&ctx, &caller, &agent_id, inputs).await)
 }
 
 /// The current state of one of the user's executions (polling fallback).
 #[server(prefix = "/api/app", endpoint = "executions/status", input = Postcard, output = Postcard)]
 pub async fn execution_status(execution_id: String) -> Result<ExecutionView, AppError> {
-    crate::service::agents::status(execution_id).await
+    let (ctx, caller) = ssr::caller::<backend::Read>().await?;
+    ssr::answer(backend::services::agents::status(&ctx, &caller, &execution_id).await)
 }
 
 /// Cancels a queued or running execution.
 #[server(prefix = "/api/app", endpoint = "executions/cancel", input = Postcard, output = Postcard)]
 pub async fn cancel_execution(execution_id: String) -> Result<ExecutionView, AppError> {
-    crate::service::agents::cancel(execution_id).await
+    let (ctx, caller) = ssr::caller::<backend::Mutate>().await?;
+    ssr::answer(backend::services::agents::cancel(&ctx, &caller, &execution_id).await)
 }
 
-/// The user's executions, newest first.
+/// The user's executions, newest first, with their webhook events.
 #[server(prefix = "/api/app", endpoint = "executions", input = Postcard, output = Postcard)]
 pub async fn list_executions() -> Result<Vec<ExecutionView>, AppError> {
-    crate::service::agents::list().await
+    let (ctx, caller) = ssr::caller::<backend::Read>().await?;
+    ssr::answer(backend::services::agents::history(&ctx, &caller.connection).await)
 }

@@ -5,10 +5,11 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::browser::{EventStream, Interval, JsObject, LocalSlot, spawn};
+use super::browser::{EventStream, Interval, LocalSlot, spawn};
 use super::data::{ids, island_data};
 use super::hydration_marker;
 use crate::AgentConfig;
+use crate::api::events::LiveEvent;
 use crate::api::{ExecutionView, GrantView, LiveExecution, cancel_execution, execute_agent, execution_status};
 
 /// What the page gives [`AgentRunner`] (through [`super::data::IslandData`]).
@@ -65,8 +66,8 @@ pub fn AgentRunner() -> impl IntoView {
         });
     };
     let watch = move |id: String| {
-        stream.set(EventStream::new("/api/autogpt/events", &["execution_updated"], move |_, data| {
-            if let Some(live) = JsObject::parse(&data).and_then(|o| o.live_execution()) {
+        stream.set(EventStream::new(&[LiveEvent::EXECUTION_UPDATED], move |event| {
+            if let LiveEvent::ExecutionUpdated(live) = event {
                 apply_live(live);
             }
         }));

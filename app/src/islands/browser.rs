@@ -4,7 +4,7 @@
 
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
-use crate::api::{GrantView, LiveExecution};
+use crate::api::events::{LiveEvent, STREAM_PATH};
 use crate::connect_flow::{PopupHost, PopupWindow, popup_features};
 
 /// `window.open` through web-sys.
@@ -68,33 +68,12 @@ impl JsObject {
         }
         js_sys::Reflect::get(&self.0, &JsValue::from_str(key)).ok()
     }
+}
 
-    /// A list of strings (missing or not a list: empty).
+impl crate::api::events::EventData for JsObject {
     fn texts(&self, key: &str) -> Vec<String> {
         let Some(list) = self.field(key).filter(js_sys::Array::is_array) else { return Vec::new() };
         js_sys::Array::from(&list).iter().filter_map(|v| v.as_string()).collect()
-    }
-
-    /// A `grant_added` / `grant_revoked` event (`GrantView` as JSON).
-    pub fn grant(&self) -> Option<GrantView> {
-        use autogpt::connect::MessageData;
-        Some(GrantView {
-            grant_id: self.text("grant_id")?,
-            provider: self.text("provider")?,
-            scopes: self.texts("scopes"),
-        })
-    }
-
-    /// An `execution_updated` event (`LiveExecution` as JSON).
-    pub fn live_execution(&self) -> Option<LiveExecution> {
-        use autogpt::connect::MessageData;
-        Some(LiveExecution {
-            execution_id: self.text("execution_id")?,
-            status: self.text("status")?,
-            terminal: self.flag("terminal")?,
-            outputs: self.text("outputs"),
-            error: self.text("error"),
-        })
     }
 }
 
@@ -172,15 +151,17 @@ pub struct EventStream {
 }
 
 impl EventStream {
-    /// Subscribes to the named SSE events of `url`; `handler(name, data)` gets the raw JSON text.
-    pub fn new(url: &str, names: &[&'static str], handler: impl Fn(&str, String) + Clone + 'static) -> Option<Self> {
-        let source = web_sys::EventSource::new(url).ok()?;
+    /// Subscribes to the named events of the app's stream ([`STREAM_PATH`]); `handler` gets
+    /// each one decoded (events that do not decode are dropped).
+    pub fn new(names: &[&'static str], handler: impl Fn(LiveEvent) + Clone + 'static) -> Option<Self> {
+        let source = web_sys::EventSource::new(STREAM_PATH).ok()?;
         let mut handlers = Vec::new();
         for &name in names {
             let handler = handler.clone();
             let closure = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-                if let Some(data) = event.data().as_string() {
-                    handler(name, data);
+                let decoded = event.data().as_string().and_then(|text| JsObject::parse(&text));
+                if let Some(live) = decoded.and_then(|data| LiveEvent::decode(name, &data)) {
+                    handler(live);
                 }
             });
             source.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref()).ok()?;

@@ -8,12 +8,13 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::browser::{
-    BrowserHost, BrowserPopup, EventStream, Interval, JsObject, LocalSlot, WindowListener, centered_features,
-    message_data, now_ms, spawn,
+    BrowserHost, BrowserPopup, EventStream, Interval, LocalSlot, WindowListener, centered_features, message_data,
+    now_ms, spawn,
 };
 use super::data::{ids, island_data};
 use super::hydration_marker;
 use crate::ProviderConfig;
+use crate::api::events::LiveEvent;
 use crate::api::{GrantView, begin_connect, list_grants, reconcile_connect, record_connect_result};
 use crate::connect_flow::{Attempt, Effect as FlowEffect, Phase};
 
@@ -35,15 +36,18 @@ pub fn ConnectPanel() -> impl IntoView {
     // Live updates: a grant revoked on the platform disappears without a reload.
     let stream = LocalSlot::<Option<EventStream>>::new();
     Effect::new(move |_| {
-        let s = EventStream::new("/api/autogpt/events", &["grant_revoked", "grant_added"], move |name, data| {
-            if let Some(grant) = JsObject::parse(&data).and_then(|o| o.grant()) {
-                grants.update(|list| {
-                    list.retain(|g| g.grant_id != grant.grant_id);
-                    if name == "grant_added" {
-                        list.push(grant);
-                    }
-                });
-            }
+        let s = EventStream::new(&LiveEvent::GRANT_EVENTS, move |event| {
+            let (grant, added) = match event {
+                LiveEvent::GrantAdded(grant) => (grant, true),
+                LiveEvent::GrantRevoked(grant) => (grant, false),
+                LiveEvent::ExecutionUpdated(_) => return,
+            };
+            grants.update(|list| {
+                list.retain(|g| g.grant_id != grant.grant_id);
+                if added {
+                    list.push(grant);
+                }
+            });
         });
         stream.set(s);
         // Storage rendered the page; the platform has the last word (revoked elsewhere?).

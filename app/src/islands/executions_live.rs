@@ -4,10 +4,11 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::browser::{EventStream, JsObject, LocalSlot};
+use super::browser::{EventStream, LocalSlot};
 use super::data::{ids, island_data};
 use super::hydration_marker;
 use crate::api::ExecutionView;
+use crate::api::events::LiveEvent;
 
 /// What the page gives [`ExecutionsLive`] (through [`super::data::IslandData`]).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -24,8 +25,8 @@ pub fn ExecutionsLive() -> impl IntoView {
     let rows = RwSignal::new(executions);
     let stream = LocalSlot::<Option<EventStream>>::new();
     Effect::new(move |_| {
-        stream.set(EventStream::new("/api/autogpt/events", &["execution_updated"], move |_, data| {
-            if let Some(live) = JsObject::parse(&data).and_then(|o| o.live_execution()) {
+        stream.set(EventStream::new(&[LiveEvent::EXECUTION_UPDATED], move |event| {
+            if let LiveEvent::ExecutionUpdated(live) = event {
                 rows.update(|list| {
                     if let Some(row) = list.iter_mut().find(|r| r.execution_id == live.execution_id && !r.terminal) {
                         row.status = live.status;

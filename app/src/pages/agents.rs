@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::UiConfig;
-use crate::api::{Overview, page_overview};
+use crate::api::{AccountGrants, load_account_grants};
 use crate::islands::agent_runner::{AgentRunner, AgentRunnerData};
 use crate::islands::data::{IslandData, ids};
 
@@ -11,14 +11,14 @@ use crate::islands::data::{IslandData, ids};
 #[component]
 pub fn AgentsPage() -> impl IntoView {
     let agents = use_context::<UiConfig>().unwrap_or_default().agents;
-    let data = Resource::new(|| (), |_| page_overview());
+    let data = Resource::new(|| (), |_| load_account_grants());
     view! {
         <h1>"Run an agent"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading..."</p> }>
             {move || Suspend::new({
                 let agents = agents.clone();
                 async move {
-                    let Overview { session, grants, .. } = data.await.unwrap_or_default();
+                    let AccountGrants { session, grants } = data.await.unwrap_or_default();
                     match session {
                         Some(_) => view! {
                             <IslandData id=ids::AGENT_RUNNER value=AgentRunnerData { agents, grants }>

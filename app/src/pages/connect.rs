@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::UiConfig;
-use crate::api::{Overview, page_overview};
+use crate::api::{AccountGrants, load_account_grants};
 use crate::components::account::AccountBar;
 use crate::islands::connect_panel::{ConnectPanel, ConnectPanelData};
 use crate::islands::data::{IslandData, ids};
@@ -23,13 +23,13 @@ pub fn ConnectPage() -> impl IntoView {
         )
     });
     let providers = use_context::<UiConfig>().unwrap_or_default().providers;
-    let data = Resource::new(|| (), |_| page_overview());
+    let data = Resource::new(|| (), |_| load_account_grants());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading..."</p> }>
             {move || Suspend::new({
                 let (error, providers) = (error.clone(), providers.clone());
                 async move {
-                    let Overview { session, grants, .. } = data.await.unwrap_or_default();
+                    let AccountGrants { session, grants } = data.await.unwrap_or_default();
                     let banner = error.map(|e| view! { <div class="banner banner-error" role="alert">{e}</div> });
                     match session {
                         Some(session) => view! {

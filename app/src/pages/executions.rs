@@ -3,20 +3,20 @@
 
 use leptos::prelude::*;
 
-use crate::api::{Overview, page_overview};
+use crate::api::{AccountHistory, load_account_history};
 use crate::islands::data::{IslandData, ids};
 use crate::islands::executions_live::{ExecutionsData, ExecutionsLive};
 
 /// Execution history page.
 #[component]
 pub fn ExecutionsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| page_overview());
+    let data = Resource::new(|| (), |_| load_account_history());
     view! {
         <section class="card">
             <h1>"Executions"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading..."</p> }>
                 {move || Suspend::new(async move {
-                    let Overview { session, executions, .. } = data.await.unwrap_or_default();
+                    let AccountHistory { session, executions } = data.await.unwrap_or_default();
                     match session {
                         Some(_) => view! {
                             <IslandData id=ids::EXECUTIONS value=ExecutionsData { executions }>

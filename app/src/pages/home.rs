@@ -2,12 +2,12 @@
 
 use leptos::prelude::*;
 
-use crate::api::{Overview, page_overview};
+use crate::api::{HomeSummary, load_home_summary};
 
 /// Landing page with the connection status.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| page_overview());
+    let data = Resource::new(|| (), |_| load_home_summary());
     view! {
         <section class="card hero">
             <h1>"AutoGPT Connect"</h1>
@@ -17,13 +17,13 @@ pub fn HomePage() -> impl IntoView {
             </p>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let Overview { session, grants, executions } = data.await.unwrap_or_default();
+                    let HomeSummary { session, grants, executions } = data.await.unwrap_or_default();
                     match session {
                         Some(s) => view! {
                             <p class="banner banner-success" id="connection-status">
                                 {format!(
                                     "Connected as {} — {} service(s) connected, {} execution(s).",
-                                    s.email, grants.len(), executions.len()
+                                    s.email, grants, executions
                                 )}
                             </p>
                         }

@@ -1,17 +1,19 @@
-//! The operational HTTP layer: security headers, the bundle's cache policy, request ids and tracing, request metrics and
-//! per-IP rate limits. Each concern is one tower layer (or axum middleware) so the router in
+//! The operational HTTP layer: security headers, the bundle's cache policy, error pages,
+//! request ids and tracing, request metrics and per-IP rate limits. Each concern is one tower layer (or axum middleware) so the router in
 //! `startup.rs` states the whole stack in a few `.layer(...)` lines.
 //!
 //! Architecture invariant: nothing here logs or records request/response headers or bodies; they
 //! carry session cookies, authorization codes and tokens.
 
 mod bundle_cache;
+mod error_pages;
 mod metrics;
 mod rate_limit;
 mod request_trace;
 mod security_headers;
 
 pub use bundle_cache::revalidate_bundle;
+pub use error_pages::{ErrorPage, render_error_pages};
 pub use metrics::{Metrics, WebhookOutcome, track_metrics};
 pub use rate_limit::{Quota, RateLimitLayer, RateLimits, ScopedRateLimitLayer, rate_limit, rate_limit_matching};
 pub use request_trace::{RequestSpan, RequestTracingLayer, request_tracing};

@@ -78,6 +78,25 @@ mod tests {
         assert!(csp.contains("script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval';"));
     }
 
+    /// The layer sets headers only where the route did not (the API-key consent page, for one,
+    /// answers with a CSP of its own).
+    #[tokio::test]
+    async fn a_route_may_send_its_own_csp() {
+        use axum::http::Request;
+        use tower::ServiceExt as _;
+        let own = "default-src 'none'; frame-ancestors 'none'";
+        let router = axum::Router::new()
+            .route(
+                "/own-csp",
+                axum::routing::get(move || async move { ([(header::CONTENT_SECURITY_POLICY, own)], "x") }),
+            )
+            .layer(security_headers(&Url::parse("http://127.0.0.1:8006").unwrap()));
+        let response = router.oneshot(Request::get("/own-csp").body(axum::body::Body::empty()).unwrap()).await.unwrap();
+        let csps: Vec<_> = response.headers().get_all(header::CONTENT_SECURITY_POLICY).iter().collect();
+        assert_eq!(csps, [own]);
+        assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
+    }
+
     #[test]
     fn an_opaque_origin_adds_nothing_to_form_action() {
         let csp = content_security_policy(&Url::parse("data:text/plain,x").unwrap());

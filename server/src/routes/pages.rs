@@ -28,19 +28,21 @@ pub fn script_json(value: &serde_json::Value) -> String {
         .replace('\u{2029}', "\\u2029")
 }
 
-fn document(title: &str, body: &str) -> String {
+fn document(stylesheet: &str, title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/autogpt-connect.css\"></head>\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
          <body><main class=\"site-main\"><section class=\"card connect\">{body}</section></main></body></html>",
         title = escape(title),
+        stylesheet = escape(stylesheet),
     )
 }
 
 /// A page with a heading, a message and a way back to `/connect`.
-pub fn message_page(title: &str, message: &str) -> String {
+pub fn message_page(stylesheet: &str, title: &str, message: &str) -> String {
     document(
+        stylesheet,
         title,
         &format!(
             "<h1>{}</h1><p class=\"banner banner-error\" role=\"alert\" id=\"error-message\">{}</p>\
@@ -53,7 +55,7 @@ pub fn message_page(title: &str, message: &str) -> String {
 
 /// The callback's answer inside a popup: tell the opener (same origin only) and close;
 /// without an opener, continue in this window.
-pub fn popup_result_page(app_origin: &str, ok: bool, message: &str, next: &str) -> String {
+pub fn popup_result_page(stylesheet: &str, app_origin: &str, ok: bool, message: &str, next: &str) -> String {
     let payload = serde_json::json!({ "type": "autogpt_signed_in", "success": ok, "error": if ok { None } else { Some(message) } });
     let script = format!(
         "<script>(function(){{var m={msg};var o={origin};\
@@ -65,6 +67,7 @@ pub fn popup_result_page(app_origin: &str, ok: bool, message: &str, next: &str) 
     );
     let heading = if ok { "Signed in" } else { "Sign-in failed" };
     document(
+        stylesheet,
         heading,
         &format!(
             "<h1>{}</h1><p id=\"signin-result\" data-success=\"{ok}\">{}</p>{script}",
@@ -80,14 +83,20 @@ mod tests {
 
     #[test]
     fn echoed_text_is_escaped() {
-        let page = message_page("<b>", "<script>alert('x')</script>");
+        let page = message_page("/pkg/site.css", "<b>", "<script>alert('x')</script>");
         assert!(!page.contains("<script>alert"));
         assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
     }
 
     #[test]
     fn script_json_cannot_close_the_script() {
-        let page = popup_result_page("http://127.0.0.1:3000", false, "</script><script>alert(1)</script>", "/connect");
+        let page = popup_result_page(
+            "/pkg/site.css",
+            "http://127.0.0.1:3000",
+            false,
+            "</script><script>alert(1)</script>",
+            "/connect",
+        );
         assert_eq!(page.matches("</script>").count(), 1, "{page}");
     }
 }

@@ -3,40 +3,37 @@
 //! the answer (checklist 60, 61). Outside sessions and Origin checks, inside
 //! the rate limiter (checklist 63).
 
-use app::service::webhooks::{Receipt, process_key, receive};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use backend::services::webhooks::{Receipt, receive};
 use serde_json::json;
 
-use crate::AppState;
 use crate::middleware::WebhookOutcome;
+use crate::{AppState, Error};
 
-/// Receives one delivery.
+/// Receives one delivery: the service stores it and starts its processing; this maps the
+/// receipt to the answer.
 pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (receipt, key) = receive(&state.ctx, &headers, &body).await;
-    let (status, outcome, answer) = match receipt {
-        Receipt::Accepted => (StatusCode::OK, WebhookOutcome::Accepted, json!({ "received": true })),
+    let receipt = receive(&state.ctx, &headers, &body).await;
+    let (outcome, response) = match receipt {
+        Receipt::Accepted => (WebhookOutcome::Accepted, Json(json!({ "received": true })).into_response()),
         Receipt::Duplicate => {
-            (StatusCode::OK, WebhookOutcome::Duplicate, json!({ "received": true, "duplicate": true }))
+            (WebhookOutcome::Duplicate, Json(json!({ "received": true, "duplicate": true })).into_response())
         }
         Receipt::TooLarge => {
-            (StatusCode::PAYLOAD_TOO_LARGE, WebhookOutcome::TooLarge, json!({ "error": "payload too large" }))
+            (WebhookOutcome::TooLarge, Error::new(StatusCode::PAYLOAD_TOO_LARGE, "payload too large").into_response())
         }
         // Checklist 62: one body for every verification failure.
         Receipt::Rejected => {
-            (StatusCode::UNAUTHORIZED, WebhookOutcome::Rejected, json!({ "error": "invalid webhook" }))
+            (WebhookOutcome::Rejected, Error::new(StatusCode::UNAUTHORIZED, "invalid webhook").into_response())
         }
         Receipt::Unavailable => {
-            (StatusCode::SERVICE_UNAVAILABLE, WebhookOutcome::Error, json!({ "error": "try again later" }))
+            (WebhookOutcome::Error, Error::new(StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response())
         }
     };
     state.metrics.webhook(outcome);
-    if let Some(key) = key {
-        let ctx = state.ctx.clone();
-        tokio::spawn(async move { process_key(&ctx, &key).await });
-    }
-    (status, Json(answer)).into_response()
+    response
 }

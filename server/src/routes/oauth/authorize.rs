@@ -3,18 +3,18 @@
 //! page's script (`{"redirect":true,"url"}` or the consent HTML for its popup),
 //! or a plain form post when JavaScript is off (B8: the consent page or a 303).
 
-use app::server::storage::AuthMode;
-use app::service::auth::{self, AuthError, Started};
 use autogpt::secret::ApiKey;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
+use backend::services::auth::{self, AuthError, Started};
+use backend::storage::AuthMode;
+use backend::{Access, Visitor};
 use serde::Deserialize;
 use serde_json::json;
-use tower_sessions::Session;
 
-use crate::AppState;
+use crate::{AppState, Error};
 
 /// Query of the login flow.
 #[derive(Deserialize)]
@@ -26,14 +26,14 @@ pub struct AuthorizeQuery {
 /// Starts the browser login flow.
 pub async fn start_login(
     State(state): State<AppState>,
-    session: Session,
+    visitor: Visitor,
     Query(query): Query<AuthorizeQuery>,
 ) -> Response {
     let return_to = auth::safe_return_to(query.return_to.as_deref().or(Some("/connect")));
-    match auth::start(&state.ctx, &session, AuthMode::Window, &return_to, None).await {
+    match auth::start(&state.ctx, &visitor, AuthMode::Window, &return_to, None).await {
         Ok(Started::Redirect(url)) => Redirect::to(url.as_str()).into_response(),
         Ok(Started::ConsentPage(html)) => consent_page(html),
-        Err(e) => error_page(&e),
+        Err(e) => error_page(e),
     }
 }
 
@@ -49,28 +49,28 @@ pub struct ApiKeyBody {
 }
 
 /// API-key flow from the page's script: JSON in, JSON or consent HTML out.
-async fn start_with_key_json(State(state): State<AppState>, session: Session, body: Json<ApiKeyBody>) -> Response {
-    match with_key(&state, &session, body.0, AuthMode::Popup).await {
+async fn start_with_key_json(state: &AppState, visitor: &Visitor<impl Access>, body: ApiKeyBody) -> Response {
+    match with_key(state, visitor, body, AuthMode::Popup).await {
         Ok(Started::Redirect(url)) => Json(json!({ "redirect": true, "url": url.as_str() })).into_response(),
         Ok(Started::ConsentPage(html)) => consent_page(html),
-        Err(e) => (status_of(&e), Json(json!({ "error": e.to_string() }))).into_response(),
+        Err(e) => Error::from(e).into_response(),
     }
 }
 
 /// API-key flow without JavaScript: a plain form post, answered in the window.
-async fn start_with_key_form(State(state): State<AppState>, session: Session, body: Form<ApiKeyBody>) -> Response {
+async fn start_with_key_form(state: &AppState, visitor: &Visitor<impl Access>, body: ApiKeyBody) -> Response {
     let mode = if body.mode.as_deref() == Some("popup") { AuthMode::Popup } else { AuthMode::Window };
-    match with_key(&state, &session, body.0, mode).await {
+    match with_key(state, visitor, body, mode).await {
         Ok(Started::Redirect(url)) => Redirect::to(url.as_str()).into_response(),
         Ok(Started::ConsentPage(html)) => consent_page(html),
-        Err(e) => error_page(&e),
+        Err(e) => error_page(e),
     }
 }
 
 /// Dispatches on the content type: the guide's JSON, or a no-JS form.
 pub async fn start_with_key(
-    state: State<AppState>,
-    session: Session,
+    State(state): State<AppState>,
+    visitor: Visitor,
     headers: HeaderMap,
     request: axum::extract::Request,
 ) -> Response {
@@ -81,39 +81,30 @@ pub async fn start_with_key(
         .is_some_and(|v| v.starts_with("application/json"));
     if json {
         match Json::<ApiKeyBody>::from_request(request, &()).await {
-            Ok(body) => start_with_key_json(state, session, body).await,
-            Err(_) => bad_request_json("Send {\"apiKey\": \"agpt_...\"}."),
+            Ok(Json(body)) => start_with_key_json(&state, &visitor, body).await,
+            Err(_) => Error::new(StatusCode::BAD_REQUEST, "Send {\"apiKey\": \"agpt_...\"}.").into_response(),
         }
     } else {
         match Form::<ApiKeyBody>::from_request(request, &()).await {
-            Ok(body) => start_with_key_form(state, session, body).await,
-            Err(_) => (
-                StatusCode::BAD_REQUEST,
-                Html(crate::routes::pages::message_page("API key missing", "Please enter your AutoGPT API key.")),
-            )
+            Ok(Form(body)) => start_with_key_form(&state, &visitor, body).await,
+            Err(_) => Error::new(StatusCode::BAD_REQUEST, "Please enter your AutoGPT API key.")
+                .page("API key missing")
                 .into_response(),
         }
     }
 }
 
-async fn with_key(state: &AppState, session: &Session, body: ApiKeyBody, mode: AuthMode) -> Result<Started, AuthError> {
+async fn with_key(
+    state: &AppState,
+    visitor: &Visitor<impl Access>,
+    body: ApiKeyBody,
+    mode: AuthMode,
+) -> Result<Started, AuthError> {
     let key = body.api_key.trim();
     if key.is_empty() {
         return Err(AuthError::Refused("Please enter your AutoGPT API key.".into()));
     }
-    auth::start(&state.ctx, session, mode, "/connect", Some(ApiKey::new(key))).await
-}
-
-fn bad_request_json(message: &str) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
-}
-
-fn status_of(e: &AuthError) -> StatusCode {
-    match e {
-        AuthError::Refused(_) | AuthError::Denied(_) => StatusCode::BAD_REQUEST,
-        AuthError::BadState | AuthError::BadCallback | AuthError::WrongIssuer => StatusCode::BAD_REQUEST,
-        AuthError::Internal => StatusCode::BAD_GATEWAY,
-    }
+    auth::start(&state.ctx, visitor, mode, "/connect", Some(ApiKey::new(key))).await
 }
 
 /// The platform's consent page, shown on our origin. Its form posts to the platform, so
@@ -122,6 +113,6 @@ fn consent_page(html: String) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 
-fn error_page(e: &AuthError) -> Response {
-    (status_of(e), Html(crate::routes::pages::message_page("Sign-in failed", &e.to_string()))).into_response()
+fn error_page(e: AuthError) -> Response {
+    Error::from(e).page("Sign-in failed").into_response()
 }

@@ -2,25 +2,28 @@
 //! the tokens server-side and lands on `/connect?success=true` — or, when the
 //! sign-in ran in a popup, tells the opener and closes.
 
-use app::server::storage::AuthMode;
-use app::service::auth::{self, AuthError};
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use tower_sessions::Session;
+use backend::Visitor;
+use backend::services::auth::{self, AuthError};
+use backend::storage::AuthMode;
 
-use super::super::pages::{message_page, popup_result_page};
-use crate::AppState;
+use super::super::pages::popup_result_page;
+use crate::{AppState, Error};
 
 /// Finishes a sign-in.
-pub async fn callback(State(state): State<AppState>, session: Session, RawQuery(query): RawQuery) -> Response {
-    let origin = state.ctx.config.app_origin.as_str().to_owned();
-    let response = match auth::finish(&state.ctx, &session, query.as_deref().unwrap_or("")).await {
+pub async fn callback(State(state): State<AppState>, visitor: Visitor, RawQuery(query): RawQuery) -> Response {
+    let origin = state.ctx.config.app_origin.as_str();
+    let css = state.settings.site.stylesheet();
+    let response = match auth::finish(&state.ctx, &visitor, query.as_deref().unwrap_or("")).await {
         Ok(done) => {
             let next = with_param(&done.return_to, "success", "true");
             match done.mode {
                 AuthMode::Window => Redirect::to(&next).into_response(),
-                AuthMode::Popup => Html(popup_result_page(&origin, true, "You are signed in.", &next)).into_response(),
+                AuthMode::Popup => {
+                    Html(popup_result_page(&css, origin, true, "You are signed in.", &next)).into_response()
+                }
             }
         }
         Err(failure) => {
@@ -28,11 +31,11 @@ pub async fn callback(State(state): State<AppState>, session: Session, RawQuery(
             match (&failure.error, failure.mode) {
                 // Checklist 20, 21: a bad state is a 400 and nothing was exchanged.
                 (AuthError::BadState | AuthError::BadCallback, _) => {
-                    (StatusCode::BAD_REQUEST, Html(message_page("Sign-in failed", &message))).into_response()
+                    Error::from(failure.error).page("Sign-in failed").into_response()
                 }
                 (_, Some(AuthMode::Popup)) => {
                     let next = with_param("/connect", "error", &message);
-                    Html(popup_result_page(&origin, false, &message, &next)).into_response()
+                    Html(popup_result_page(&css, origin, false, &message, &next)).into_response()
                 }
                 _ => Redirect::to(&with_param("/connect", "error", &message)).into_response(),
             }

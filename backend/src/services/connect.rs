@@ -1,0 +1,182 @@
+//! Connect popup, server side (G7, B6): a fresh nonce per attempt, grants stored only after
+//! the platform confirms them (checklist 15), and the popup check when the popup closed
+//! without a message (checklist 11).
+
+use autogpt::connect::connect_url;
+use autogpt::ids::{GrantId, Provider};
+use autogpt::origin::Origin;
+use autogpt::random::Nonce;
+use url::Url;
+
+use super::platform::with_token;
+use crate::caller::{Caller, Mutate, Read};
+use crate::storage::{ConsumeAttemptError, GrantRecord, GrantUpsert, NewGrant};
+use crate::{AppEvent, ConnectionId, Context, ServiceError};
+
+/// Everything the browser needs to open the popup for one attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    /// Which provider.
+    pub provider: Provider,
+    /// Fresh single-use nonce (checklist 5).
+    pub nonce: Nonce,
+    /// The popup URL (checklist 3, 4).
+    pub popup_url: Url,
+    /// The origin the popup's message must come from (checklist 6).
+    pub platform_origin: Origin,
+}
+
+/// Issues a nonce and builds the popup URL for `provider` (checklist 3–5).
+pub async fn begin(ctx: &Context, caller: &Caller<Mutate>, provider: &str) -> Result<Attempt, ServiceError> {
+    let card = ctx
+        .config
+        .providers
+        .iter()
+        .find(|p| p.id.as_str() == provider)
+        .ok_or_else(|| ServiceError::BadRequest(format!("Unknown provider `{provider}`.")))?;
+    let nonce = Nonce::generate();
+    ctx.storage
+        .attempts()
+        .issue(&caller.connection, &card.id, &nonce, ctx.now())
+        .await
+        .map_err(ServiceError::storage)?;
+    let popup_url = connect_url(
+        &ctx.config.platform,
+        &card.id,
+        &ctx.config.client_id,
+        &card.scopes,
+        &nonce,
+        &ctx.config.app_origin,
+    );
+    Ok(Attempt { provider: card.id.clone(), nonce, popup_url, platform_origin: ctx.config.platform.origin() })
+}
+
+/// Spends the attempt's nonce, confirms the grant with the platform, stores it.
+pub async fn record(
+    ctx: &Context,
+    caller: &Caller<Mutate>,
+    nonce: &str,
+    grant_id: &str,
+) -> Result<GrantRecord, ServiceError> {
+    let connection = &caller.connection;
+    let provider = ctx.storage.attempts().consume(connection, nonce, ctx.now()).await.map_err(|e| match e {
+        ConsumeAttemptError::Storage(e) => ServiceError::storage(e),
+        _ => ServiceError::BadRequest("This connection attempt is over. Please try again.".into()),
+    })?;
+    let grant_id = GrantId::new(grant_id);
+    let not_confirmed = || ServiceError::BadRequest("AutoGPT does not confirm this connection.".into());
+    // Checklist 15: a grant id from a message is only a claim until the platform confirms it.
+    let grant = with_token(ctx, connection, |token| {
+        let api = ctx.api.clone();
+        let grant_id = grant_id.clone();
+        async move { api.grant(&token, &grant_id).await }
+    })
+    .await
+    .map_err(|e| match e {
+        ServiceError::NotFound(_) | ServiceError::BadRequest(_) | ServiceError::Platform(_) => not_confirmed(),
+        other => other,
+    })?;
+    if grant.provider != provider || grant.revoked_at.is_some() {
+        return Err(not_confirmed());
+    }
+    store(ctx, connection, &grant).await
+}
+
+async fn store(
+    ctx: &Context,
+    connection: &ConnectionId,
+    grant: &autogpt::types::Grant,
+) -> Result<GrantRecord, ServiceError> {
+    let new = NewGrant {
+        grant_id: &grant.id,
+        provider: &grant.provider,
+        credential_id: grant.credential_id.as_ref(),
+        scopes: &grant.granted_scopes,
+    };
+    let grants = ctx.storage.grants();
+    match grants.upsert(connection, new, ctx.now()).await.map_err(ServiceError::storage)? {
+        GrantUpsert::OtherConnection => {
+            return Err(ServiceError::BadRequest("This grant belongs to someone else.".into()));
+        }
+        GrantUpsert::Inserted => {
+            let event = AppEvent::GrantAdded { grant_id: grant.id.clone(), provider: grant.provider.clone() };
+            if let Err(e) = ctx.events.publish(connection, event).await {
+                tracing::warn!(error = %e, "could not publish grant_added");
+            }
+        }
+        GrantUpsert::Updated => {}
+    }
+    grants.get(connection, &grant.id).await.map_err(ServiceError::storage)?.ok_or(ServiceError::Internal)
+}
+
+/// The popup closed (or the page regained focus) without a message: asks the platform
+/// whether a grant for `provider` exists that we do not know yet (checklist 11).
+pub async fn reconcile(
+    ctx: &Context,
+    caller: &Caller<Mutate>,
+    provider: &str,
+) -> Result<Option<GrantRecord>, ServiceError> {
+    let connection = &caller.connection;
+    let known: Vec<GrantId> = stored(ctx, connection).await?.into_iter().map(|g| g.grant_id).collect();
+    let grants = with_token(ctx, connection, |token| {
+        let api = ctx.api.clone();
+        async move { api.grants(&token).await }
+    })
+    .await?;
+    let fresh = grants
+        .into_iter()
+        .find(|g| g.provider.as_str() == provider && g.revoked_at.is_none() && !known.contains(&g.id));
+    let Some(grant) = fresh else { return Ok(None) };
+    let full = with_token(ctx, connection, |token| {
+        let api = ctx.api.clone();
+        let id = grant.id.clone();
+        async move { api.grant(&token, &id).await }
+    })
+    .await?;
+    store(ctx, connection, &full).await.map(Some)
+}
+
+/// The connection's active grants as stored (for rendering a page; no platform call).
+pub async fn stored(ctx: &Context, connection: &ConnectionId) -> Result<Vec<GrantRecord>, ServiceError> {
+    ctx.storage.grants().list_active(connection).await.map_err(ServiceError::storage)
+}
+
+/// The user's active grants: stored ones, minus those the platform no longer lists (which
+/// are marked revoked and announced).
+pub async fn list(ctx: &Context, caller: &Caller<Read>) -> Result<Vec<GrantRecord>, ServiceError> {
+    let connection = &caller.connection;
+    let stored = stored(ctx, connection).await?;
+    let live = with_token(ctx, connection, |token| {
+        let api = ctx.api.clone();
+        async move { api.grants(&token).await }
+    })
+    .await;
+    let mut out = Vec::new();
+    for g in stored {
+        let gone = match &live {
+            Ok(list) => !list.iter().any(|l| l.id == g.grant_id && l.revoked_at.is_none()),
+            // The platform is unreachable: storage is the fallback.
+            Err(_) => false,
+        };
+        if gone {
+            // Logged inside; the grant is left out either way (the platform no longer has it).
+            let _ = revoke(ctx, &g.grant_id).await;
+        } else {
+            out.push(g);
+        }
+    }
+    Ok(out)
+}
+
+/// Marks a grant revoked and tells its owner's pages (the platform's word: a webhook or a
+/// grant list without it). Idempotent: only the first call publishes.
+pub async fn revoke(ctx: &Context, grant_id: &GrantId) -> Result<(), ServiceError> {
+    let revoked = ctx.storage.grants().mark_revoked(grant_id, ctx.now()).await.map_err(ServiceError::storage)?;
+    for r in revoked {
+        let event = AppEvent::GrantRevoked { grant_id: grant_id.clone(), provider: r.provider };
+        if let Err(e) = ctx.events.publish(&r.connection_id, event).await {
+            tracing::warn!(error = %e, "could not publish grant_revoked");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! The webhook inbox (G12, B3): verify → deduplicate → store durably → acknowledge, then
+//! process idempotently off the request path. Nothing acknowledged is ever lost: a failed
+//! store answers 5xx so the platform retries (checklist 47–62), and a delivery whose
+//! processing was interrupted is taken over by the upkeep sweep.
+
+use autogpt::types::{ExecutionStatus, WebhookEvent};
+use autogpt::webhook::WebhookRejection;
+use axum::http::HeaderMap;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::agents::apply;
+use crate::Context;
+use crate::storage::{InboxRecord, InsertOutcome, retention_cutoff};
+
+/// What the webhook route answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receipt {
+    /// Stored now: 200, then processed.
+    Accepted,
+    /// Seen before: 200, no new side effect (checklist 57).
+    Duplicate,
+    /// Above the size cap: 413 (checklist 54).
+    TooLarge,
+    /// Any verification failure: 401 with one fixed body (checklist 47, 48, 52, 55, 62).
+    Rejected,
+    /// Could not store it: 503 so the platform retries (checklist 61).
+    Unavailable,
+}
+
+/// Verifies and stores one delivery, then starts its processing in the background: the
+/// caller answers with the receipt right away (checklist 60).
+pub async fn receive(ctx: &Context, headers: &HeaderMap, body: &[u8]) -> Receipt {
+    let now = OffsetDateTime::from_unix_timestamp(ctx.now()).unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let verified = match ctx.webhooks.verify(body, headers, now) {
+        Ok(v) => v,
+        Err(WebhookRejection::TooLarge) => return Receipt::TooLarge,
+        Err(rejection) => {
+            tracing::info!(reason = rejection.log_reason(), "webhook rejected");
+            return Receipt::Rejected;
+        }
+    };
+    let (name, subject) = describe(&verified.event);
+    // Verified bytes are JSON, hence UTF-8.
+    let text = String::from_utf8_lossy(body);
+    let key = verified.idempotency_key.as_str().to_owned();
+    match ctx.storage.inbox().insert(&key, &name, subject.as_deref(), &text, ctx.now()).await {
+        Ok(InsertOutcome::Inserted) => {
+            let ctx = ctx.clone();
+            tokio::spawn(async move { process_key(&ctx, &key).await });
+            Receipt::Accepted
+        }
+        Ok(InsertOutcome::Duplicate) => Receipt::Duplicate,
+        Err(e) => {
+            tracing::error!(error = %e, "could not store a webhook; answering 503 so it is retried");
+            Receipt::Unavailable
+        }
+    }
+}
+
+fn describe(event: &WebhookEvent) -> (String, Option<String>) {
+    match event {
+        WebhookEvent::ExecutionStarted { execution_id, .. } => {
+            ("execution.started".into(), Some(execution_id.as_str().into()))
+        }
+        WebhookEvent::ExecutionCompleted { execution_id, .. } => {
+            ("execution.completed".into(), Some(execution_id.as_str().into()))
+        }
+        WebhookEvent::ExecutionFailed { execution_id, .. } => {
+            ("execution.failed".into(), Some(execution_id.as_str().into()))
+        }
+        WebhookEvent::GrantRevoked { grant_id, .. } => ("grant.revoked".into(), Some(grant_id.as_str().into())),
+        WebhookEvent::Unknown { event, .. } => (event.clone(), None),
+    }
+}
+
+/// Applies one stored delivery. Idempotent: the storage refuses backward moves.
+async fn process(ctx: &Context, record: &InboxRecord) -> Result<(), String> {
+    let envelope: Value = serde_json::from_str(&record.body).map_err(|e| e.to_string())?;
+    let event: WebhookEvent = match serde_json::from_value::<autogpt::types::WebhookEnvelope>(envelope)
+        .map_err(|e| e.to_string())?
+        .into_event()
+    {
+        Ok(e) => e,
+        // Unknown or malformed data of a known event: kept in the inbox, nothing to apply.
+        Err(_) => return Ok(()),
+    };
+    let result = match event {
+        WebhookEvent::ExecutionStarted { execution_id, .. } => {
+            apply(ctx, &execution_id, &ExecutionStatus::Running, None, None).await
+        }
+        WebhookEvent::ExecutionCompleted { execution_id, outputs, .. } => {
+            apply(ctx, &execution_id, &ExecutionStatus::Completed, Some(&outputs), None).await
+        }
+        WebhookEvent::ExecutionFailed { execution_id, error, .. } => {
+            apply(ctx, &execution_id, &ExecutionStatus::Failed, None, error.as_deref()).await
+        }
+        WebhookEvent::GrantRevoked { grant_id, .. } => super::connect::revoke(ctx, &grant_id).await,
+        // Checklist 59: acknowledged, kept, ignored.
+        WebhookEvent::Unknown { .. } => Ok(()),
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// How long a processor holds a delivery: longer than processing takes (a few platform
+/// calls with their timeouts); after a crash the sweep takes the delivery over.
+const LEASE_SECS: i64 = 120;
+
+/// Processes one freshly stored delivery, unless another processor (a replica's sweep)
+/// holds it.
+async fn process_key(ctx: &Context, key: &str) {
+    match ctx.storage.inbox().claim(key, ctx.now(), LEASE_SECS).await {
+        Ok(Some(record)) => finish(ctx, &record).await,
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not read the inbox"),
+    }
+}
+
+/// Processes a claimed delivery and records the outcome (which releases the claim).
+async fn finish(ctx: &Context, record: &InboxRecord) {
+    match process(ctx, record).await {
+        Ok(()) => {
+            if let Err(e) = ctx.storage.inbox().mark_processed(&record.idempotency_key, ctx.now()).await {
+                tracing::warn!(error = %e, "could not mark a webhook processed");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, event = %record.event, "webhook processing failed; will retry");
+            let _ = ctx.storage.inbox().mark_failed(&record.idempotency_key, &e).await;
+        }
+    }
+}
+
+/// Retries deliveries left unprocessed (crash, failure) and purges records older than
+/// twice the freshness window (kept at least as long as the window, checklist 58).
+pub async fn sweep(ctx: &Context, freshness_window_secs: i64) {
+    if let Ok(records) = ctx.storage.inbox().unprocessed(100).await {
+        for record in records.iter().filter(|r| r.attempts < 10) {
+            // Claimed one by one: a delivery another replica is processing is skipped.
+            if let Ok(Some(claimed)) = ctx.storage.inbox().claim(&record.idempotency_key, ctx.now(), LEASE_SECS).await {
+                finish(ctx, &claimed).await;
+            }
+        }
+    }
+    let cutoff = retention_cutoff(ctx.now(), freshness_window_secs);
+    if let Err(e) = ctx.storage.inbox().purge_older_than(cutoff).await {
+        tracing::warn!(error = %e, "could not purge the inbox");
+    }
+}

@@ -1,0 +1,96 @@
+//! `connect_attempts`: the nonce of each Connect-popup attempt, issued by the server and
+//! spent once when the attempt's result is recorded (checklist 5, 8, 15).
+//!
+//! Only the nonce's SHA-256 is stored, and only the connection that was issued a nonce can
+//! spend it, so a result cannot be recorded for somebody else's attempt.
+
+use autogpt::ids::Provider;
+use autogpt::random::Nonce;
+use sqlx::Row as _;
+
+use super::connections::ConnectionId;
+use super::{Storage, StorageError};
+use crate::crypto::state_hash;
+
+/// How long a Connect popup attempt stays valid (the popup's hard timeout is the same 10 min).
+pub const ATTEMPT_TTL_SECS: i64 = 600;
+
+/// Why a nonce could not be spent.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsumeAttemptError {
+    /// Never issued to this connection, or already spent.
+    #[error("unknown or already used connect attempt")]
+    Missing,
+    /// Issued more than [`ATTEMPT_TTL_SECS`] ago (it is spent now).
+    #[error("connect attempt expired")]
+    Expired,
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Queries on `connect_attempts`. Obtain with [`Storage::attempts`].
+pub struct Attempts<'a> {
+    storage: &'a Storage,
+}
+
+impl<'a> Attempts<'a> {
+    pub(super) fn new(storage: &'a Storage) -> Self {
+        Self { storage }
+    }
+
+    /// Records a freshly generated nonce for `provider`, valid for [`ATTEMPT_TTL_SECS`].
+    pub async fn issue(
+        &self,
+        connection: &ConnectionId,
+        provider: &Provider,
+        nonce: &Nonce,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO connect_attempts (nonce_hash, connection_id, provider, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(state_hash(nonce.as_str()))
+        .bind(connection.as_str())
+        .bind(provider.as_str())
+        .bind(now)
+        .bind(now + ATTEMPT_TTL_SECS)
+        .execute(self.storage.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Spends the nonce (single use, atomic) and returns the provider it was issued for.
+    pub async fn consume(
+        &self,
+        connection: &ConnectionId,
+        nonce: &str,
+        now: i64,
+    ) -> Result<Provider, ConsumeAttemptError> {
+        let row = sqlx::query(
+            "DELETE FROM connect_attempts WHERE nonce_hash = $1 AND connection_id = $2 \
+             RETURNING provider, expires_at",
+        )
+        .bind(state_hash(nonce))
+        .bind(connection.as_str())
+        .fetch_optional(self.storage.pool())
+        .await
+        .map_err(StorageError::from)?;
+        let Some(row) = row else { return Err(ConsumeAttemptError::Missing) };
+        let expires_at: i64 = row.try_get("expires_at").map_err(StorageError::from)?;
+        if expires_at <= now {
+            return Err(ConsumeAttemptError::Expired);
+        }
+        Ok(Provider::new(row.try_get::<String, _>("provider").map_err(StorageError::from)?))
+    }
+
+    /// Deletes attempts expired at `now`; returns how many.
+    pub async fn purge_expired(&self, now: i64) -> Result<u64, StorageError> {
+        let done = sqlx::query("DELETE FROM connect_attempts WHERE expires_at <= $1")
+            .bind(now)
+            .execute(self.storage.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
