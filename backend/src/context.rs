@@ -12,8 +12,8 @@ use autogpt::secret::{ClientSecret, WebhookSecret};
 use autogpt::webhook::WebhookVerifier;
 
 use crate::crypto::AppSecret;
+use crate::refresher::PlatformRefresher;
 use crate::services::issuer::IssuerCache;
-use crate::services::platform::PlatformRefresher;
 use crate::{Clock, EventBus, Storage, SystemClock, TokenCipher, TokenManager};
 
 /// A provider the Connect popup may ask for, with the scopes its card requests.

@@ -389,6 +389,27 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_scope_in_the_settings_file_fails_at_start_and_names_its_key() {
+        let file = EMBEDDED_FILE.replace("\"github:repo.read\"", "\"github repo\"");
+        let errors = Settings::from_sources(&file, &env(&[])).expect_err("a scope with a space");
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert!(errors.0[0].starts_with("providers.github.scopes: invalid scope \"github repo\""), "{errors}");
+        let file = EMBEDDED_FILE.replace("\"agents:execute\"", "\"agents execute\"");
+        let errors = Settings::from_sources(&file, &env(&[])).expect_err("a sign-in scope with a space");
+        assert!(errors.0[0].starts_with("autogpt.scopes: "), "{errors}");
+    }
+
+    #[test]
+    fn upkeep_timings_come_from_the_settings_file() {
+        let s = Settings::from_sources(EMBEDDED_FILE, &env(&[])).unwrap();
+        assert_eq!(s.backend.upkeep, UpkeepSettings::default());
+        let file = EMBEDDED_FILE.replace("every-secs = 15", "every-secs = 5");
+        let s = Settings::from_sources(&file, &env(&[])).unwrap();
+        assert_eq!(s.backend.upkeep.every, Duration::from_secs(5));
+        assert_eq!(s.backend.providers[0].scopes[0].as_str(), "google:gmail.readonly");
+    }
+
+    #[test]
     fn environment_overrides_the_file() {
         let s = Settings::from_sources(
             EMBEDDED_FILE,

@@ -1,38 +1,12 @@
-//! Calls to the platform on a user's behalf: the refresher the token manager
-//! uses, one retry after a 401 (a token the platform expired early), and the
-//! mapping of platform failures to what the user sees.
+//! Calls to the platform on a user's behalf: one retry after a 401 (a token the platform
+//! expired early), and the mapping of platform failures to what the user sees.
 
 use std::future::Future;
-use std::sync::Arc;
 
-use autogpt::client::{ApiError, OAuthClient};
-use autogpt::secret::{AccessToken, RefreshToken};
-use autogpt::types::TokenResponse;
+use autogpt::client::ApiError;
+use autogpt::secret::AccessToken;
 
-use crate::{Clock, ConnectionId, Context, RefreshError, Refresher, ServiceError, TokenError};
-
-/// Refreshes through the OAuth token endpoint (`client_secret_post`, no redirects).
-pub struct PlatformRefresher {
-    oauth: OAuthClient,
-    clock: Arc<dyn Clock>,
-}
-
-impl PlatformRefresher {
-    /// A refresher for `oauth`, stamping `expires_at` with `clock`.
-    pub fn new(oauth: OAuthClient, clock: Arc<dyn Clock>) -> Self {
-        Self { oauth, clock }
-    }
-}
-
-impl Refresher for PlatformRefresher {
-    async fn refresh(&self, token: &RefreshToken) -> Result<TokenResponse, RefreshError> {
-        match self.oauth.refresh(token, self.clock.now()).await {
-            Ok(tokens) => Ok(tokens),
-            Err(e) if e.requires_reconnect() => Err(RefreshError::InvalidGrant),
-            Err(e) => Err(RefreshError::Other(e.to_string())),
-        }
-    }
-}
+use crate::{ConnectionId, Context, ServiceError, TokenError};
 
 /// Maps a token failure to what the user sees; causes are logged here.
 pub(crate) fn token_error(e: TokenError) -> ServiceError {

@@ -1,0 +1,33 @@
+//! [`PlatformRefresher`]: how the token manager refreshes, through the platform's OAuth token
+//! endpoint (`client_secret_post`, no redirects followed).
+
+use std::sync::Arc;
+
+use autogpt::client::OAuthClient;
+use autogpt::secret::RefreshToken;
+use autogpt::types::TokenResponse;
+
+use crate::{Clock, RefreshError, Refresher};
+
+/// Refreshes through the OAuth token endpoint (`client_secret_post`, no redirects).
+pub struct PlatformRefresher {
+    oauth: OAuthClient,
+    clock: Arc<dyn Clock>,
+}
+
+impl PlatformRefresher {
+    /// A refresher for `oauth`, stamping `expires_at` with `clock`.
+    pub fn new(oauth: OAuthClient, clock: Arc<dyn Clock>) -> Self {
+        Self { oauth, clock }
+    }
+}
+
+impl Refresher for PlatformRefresher {
+    async fn refresh(&self, token: &RefreshToken) -> Result<TokenResponse, RefreshError> {
+        match self.oauth.refresh(token, self.clock.now()).await {
+            Ok(tokens) => Ok(tokens),
+            Err(e) if e.requires_reconnect() => Err(RefreshError::InvalidGrant),
+            Err(e) => Err(RefreshError::Other(e.to_string())),
+        }
+    }
+}
