@@ -33,9 +33,13 @@ pub enum ParseErrorKind {
 /// A body that did not parse as expected, described by its structure only.
 ///
 /// `Display` and `Debug` print the kind, problem, field path, expectation, position and body
-/// length. No byte of the body's values is stored (checklist 37).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub struct ParseError {
+/// length. No byte of the body's values is stored (checklist 37). Boxed: errors stay one
+/// pointer wide in the `Result`s that carry them.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ParseError(Box<Inner>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Inner {
     kind: ParseErrorKind,
     problem: String,
     field: Option<String>,
@@ -73,13 +77,13 @@ impl ParseError {
                 (problem.to_owned(), field, expected)
             }
         };
-        Self { kind, problem, field, expected, line, column, body_len: body.len() }
+        Self(Box::new(Inner { kind, problem, field, expected, line, column, body_len: body.len() }))
     }
 
     /// A value that serde accepted but a later check refused (`field` is a path such as
     /// `scope`, `expected` says what would have been accepted).
     pub fn invalid_field(field: &str, expected: &str, body: &[u8]) -> Self {
-        Self {
+        Self(Box::new(Inner {
             kind: ParseErrorKind::Data,
             problem: "invalid value".into(),
             field: Some(field.to_owned()),
@@ -87,12 +91,12 @@ impl ParseError {
             line: 0,
             column: 0,
             body_len: body.len(),
-        }
+        }))
     }
 
     /// A required field that is absent (or `null`).
     pub fn missing_field(field: &str, body: &[u8]) -> Self {
-        Self {
+        Self(Box::new(Inner {
             kind: ParseErrorKind::Data,
             problem: "missing field".into(),
             field: Some(field.to_owned()),
@@ -100,43 +104,43 @@ impl ParseError {
             line: 0,
             column: 0,
             body_len: body.len(),
-        }
+        }))
     }
 
     /// Syntax, end of input, or data.
     pub fn kind(&self) -> ParseErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// What went wrong, e.g. `missing field`, `invalid type`, `expected value`.
     pub fn problem(&self) -> &str {
-        &self.problem
+        &self.0.problem
     }
 
     /// Path of the field at fault (`access_token_expires_at`, `items[3].status`), when known.
     /// Object keys that do not look like identifiers are shown as `<key>`.
     pub fn field(&self) -> Option<&str> {
-        self.field.as_deref()
+        self.0.field.as_deref()
     }
 
     /// What our type expected there (`i64`, `a string`...), when serde said.
     pub fn expected(&self) -> Option<&str> {
-        self.expected.as_deref()
+        self.0.expected.as_deref()
     }
 
     /// 1-based line of the error, 0 when unknown.
     pub fn line(&self) -> usize {
-        self.line
+        self.0.line
     }
 
     /// 1-based column of the error, 0 when unknown.
     pub fn column(&self) -> usize {
-        self.column
+        self.0.column
     }
 
     /// Length of the refused body in bytes.
     pub fn body_len(&self) -> usize {
-        self.body_len
+        self.0.body_len
     }
 
     /// Why it failed, as one line of text (the same as `Display`).
@@ -147,17 +151,33 @@ impl ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unexpected response body ({} bytes): {}", self.body_len, self.problem)?;
-        if let Some(field) = &self.field {
+        let e = &self.0;
+        write!(f, "unexpected response body ({} bytes): {}", e.body_len, e.problem)?;
+        if let Some(field) = &e.field {
             write!(f, " at `{field}`")?;
         }
-        if let Some(expected) = &self.expected {
+        if let Some(expected) = &e.expected {
             write!(f, ", expected {expected}")?;
         }
-        if self.line > 0 {
-            write!(f, " (line {}, column {})", self.line, self.column)?;
+        if e.line > 0 {
+            write!(f, " (line {}, column {})", e.line, e.column)?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = &self.0;
+        f.debug_struct("ParseError")
+            .field("kind", &e.kind)
+            .field("problem", &e.problem)
+            .field("field", &e.field)
+            .field("expected", &e.expected)
+            .field("line", &e.line)
+            .field("column", &e.column)
+            .field("body_len", &e.body_len)
+            .finish()
     }
 }
 
