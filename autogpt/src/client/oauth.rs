@@ -133,6 +133,16 @@ impl OAuthClient {
         &self.redirect_uri
     }
 
+    /// The platform URL.
+    pub fn platform(&self) -> &PlatformUrl {
+        &self.platform
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &ClientId {
+        &self.client_id
+    }
+
     /// Builds `GET authorize_url` with an optional `X-API-Key` (marked sensitive).
     pub fn authorization_request(authorize_url: &Url, api_key: Option<&ApiKey>) -> Request<Vec<u8>> {
         let mut req = Request::builder().method(Method::GET).uri(authorize_url.as_str());
