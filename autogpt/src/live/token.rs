@@ -159,7 +159,8 @@ impl LiveOAuthApp {
     }
 }
 
-/// A JSON `POST {backend}{path}`: no `Authorization` header (checklist 25).
+/// A JSON `POST {backend}{path}`: no `Authorization` header (checklist 25). `path` is one of
+/// this module's constants; every URL the `url` crate prints is a valid `http::Uri`.
 pub fn json_post(backend: &BackendUrl, path: &str, body: Vec<u8>) -> Request<Vec<u8>> {
     let mut req = Request::new(body);
     *req.method_mut() = Method::POST;

@@ -177,6 +177,18 @@ async fn profile_mismatches_are_typed() {
     assert!(g.as_guide().is_some() && g.as_live().is_none() && l.as_live().is_some());
 }
 
+/// Checklist 37: the seam's values print no client secret or token.
+#[tokio::test]
+async fn item37_platform_debug_hides_secrets() {
+    let s = Stub::start(vec![Reply::json(400, &live_fixture("token_error_invalid_grant.json"))]).await;
+    let (g, l) = (guide(&s), live(&s));
+    let e = l.refresh(&RefreshToken::new(RT_OLD), 0).await.unwrap_err();
+    let shown = format!("{g:?} {l:?} {e:?} {e} {:?}", bearer());
+    for secret in ["s3cr3t", "agpt_secret_1", AT, RT_OLD] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+}
+
 /// The questions the app asks of any failure, answered for both contracts.
 #[tokio::test]
 async fn error_questions_both_profiles() {

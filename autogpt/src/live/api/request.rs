@@ -36,7 +36,8 @@ pub enum RequestError {
     /// The team id cannot be an HTTP header value.
     #[error("the team id cannot be sent as an HTTP header")]
     InvalidTeamId,
-    /// The configured backend URL holds characters an HTTP request line cannot carry.
+    /// The URL could not be read back as an `http::Uri` (not expected: every URL the `url`
+    /// crate prints is one; kept as a typed error rather than a panic).
     #[error("the backend URL cannot be sent as a request target")]
     InvalidUrl,
     /// A time filter outside what RFC 3339 can write.

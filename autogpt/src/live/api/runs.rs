@@ -99,8 +99,9 @@ impl<'de> Deserialize<'de> for RunStatus {
     }
 }
 
-/// The body of `POST /library/agents/{agent_id}/runs` (`AgentRunRequest`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+/// The body of `POST /library/agents/{agent_id}/runs` (`AgentRunRequest`). `Debug` shows the
+/// input names, not their values: an input the agent marks `secret` holds one.
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct RunRequest {
     /// Input name → JSON value (see [`crate::live::schema::check_form`]).
     pub inputs: Map<String, Value>,
@@ -108,8 +109,8 @@ pub struct RunRequest {
     pub credentials_inputs: BTreeMap<String, CredentialsInput>,
 }
 
-/// One executed block of a run.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// One executed block of a run. `Debug` shows input names only.
+#[derive(Clone, PartialEq, Deserialize)]
 pub struct NodeExecution {
     /// The graph node (there is no node-execution id or block id here).
     pub node_id: NodeId,
@@ -140,8 +141,9 @@ pub struct BlockError {
 
 /// A run: `AgentGraphRun` (start, stop, `GET /runs`) or, with `outputs` and
 /// `node_executions`, `AgentGraphRunDetails` (`GET /runs/{run_id}`). Unknown fields are
-/// ignored. `Debug` redacts the share token.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// ignored. `Debug` redacts the share token and shows input names only (values of `secret`
+/// inputs are echoed in `inputs`).
+#[derive(Clone, PartialEq, Deserialize)]
 pub struct Run {
     /// Run id.
     pub id: RunId,
@@ -197,6 +199,66 @@ pub struct Run {
     /// Details only: one entry per executed block; `None` = no detail available.
     #[serde(default)]
     pub node_executions: Option<Vec<NodeExecution>>,
+}
+
+/// `Debug` of an inputs object: its names, values redacted.
+struct InputNames<'a>(Option<&'a Map<String, Value>>);
+
+impl fmt::Debug for InputNames<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            None => f.write_str("None"),
+            Some(m) => f.debug_map().entries(m.keys().map(|k| (k, format_args!("[redacted]")))).finish(),
+        }
+    }
+}
+
+impl fmt::Debug for RunRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunRequest")
+            .field("inputs", &InputNames(Some(&self.inputs)))
+            .field("credentials_inputs", &self.credentials_inputs)
+            .finish()
+    }
+}
+
+impl fmt::Debug for NodeExecution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NodeExecution")
+            .field("node_id", &self.node_id)
+            .field("status", &self.status)
+            .field("inputs", &InputNames(Some(&self.inputs)))
+            .field("outputs", &self.outputs)
+            .field("started_at", &self.started_at)
+            .field("ended_at", &self.ended_at)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Run")
+            .field("id", &self.id)
+            .field("graph_id", &self.graph_id)
+            .field("graph_version", &self.graph_version)
+            .field("status", &self.status)
+            .field("started_at", &self.started_at)
+            .field("ended_at", &self.ended_at)
+            .field("inputs", &InputNames(self.inputs.as_ref()))
+            .field("credentials_inputs", &self.credentials_inputs)
+            .field("preset_id", &self.preset_id)
+            .field("is_shared", &self.is_shared)
+            .field("share_token", &self.share_token)
+            .field("cost_cents", &self.cost_cents)
+            .field("duration_seconds", &self.duration_seconds)
+            .field("node_exec_count", &self.node_exec_count)
+            .field("correctness_score", &self.correctness_score)
+            .field("organization_id", &self.organization_id)
+            .field("team_id", &self.team_id)
+            .field("outputs", &self.outputs)
+            .field("node_executions", &self.node_executions)
+            .finish()
+    }
 }
 
 impl Run {
@@ -299,5 +361,21 @@ mod tests {
         assert!(!run.succeeded_with(&["answer"]));
         assert!(!format!("{run:?}").contains("tok-SECRET"), "item 37");
         assert_eq!(run.cost_cents, 0);
+    }
+
+    /// Checklist 37: values of (possibly `secret`) inputs stay out of `Debug`.
+    #[test]
+    fn item37_inputs_redacted_in_debug() {
+        let run: Run = serde_json::from_str(
+            r#"{"id":"r1","graph_id":"g","status":"QUEUED","inputs":{"api_token":"sk-SECRET"},
+                "node_executions":[{"node_id":"n","status":"RUNNING","inputs":{"api_token":"sk-SECRET"}}]}"#,
+        )
+        .unwrap();
+        let mut inputs = Map::new();
+        inputs.insert("api_token".into(), "sk-SECRET".into());
+        let req = RunRequest { inputs, credentials_inputs: BTreeMap::new() };
+        let shown = format!("{run:?} {req:?}");
+        assert!(!shown.contains("sk-SECRET"), "{shown}");
+        assert!(shown.contains("api_token"), "{shown}");
     }
 }
