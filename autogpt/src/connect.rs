@@ -7,7 +7,7 @@ use std::fmt;
 use serde_json::Value;
 use url::Url;
 
-use crate::ids::{ClientId, CredentialId, GrantId, Provider};
+use crate::ids::{ClientId, CredentialId, GrantId, InvalidPathId, Provider, path_segment};
 use crate::origin::{Origin, PlatformUrl};
 use crate::random::Nonce;
 use crate::scope::Scope;
@@ -34,6 +34,22 @@ pub fn connect_url(
         .append_pair("nonce", nonce.as_str())
         .append_pair("redirect_origin", redirect_origin.as_str());
     url
+}
+
+/// [`connect_url`] that refuses a provider which cannot be one path segment (empty, `.`,
+/// `..`, control characters; issue 11 item 6) instead of building a URL without it.
+/// `connect_url` never leaves `/connect/` either (the `url` crate drops dot segments pushed
+/// into a path), but it would open `/connect` with no provider.
+pub fn try_connect_url(
+    platform: &PlatformUrl,
+    provider: &Provider,
+    client_id: &ClientId,
+    scopes: &[Scope],
+    nonce: &Nonce,
+    redirect_origin: &Origin,
+) -> Result<Url, InvalidPathId> {
+    path_segment("provider", provider.as_str())?;
+    Ok(connect_url(platform, provider, client_id, scopes, nonce, redirect_origin))
 }
 
 /// Why a message was ignored. Ignored messages leave the attempt running.
@@ -237,6 +253,21 @@ mod tests {
         assert_eq!(p[1], ("scopes".into(), "google:gmail.readonly,google:x+y".into()));
         assert_eq!(p[2], ("nonce".into(), "n+/=".into()));
         assert_eq!(p[3], ("redirect_origin".into(), "https://app.test:8443".into()));
+    }
+
+    /// Item 6: a provider `..` can neither climb out of `/connect/` nor be silently dropped.
+    #[test]
+    fn item6_provider_is_one_segment() {
+        let (c, n, o) = (ClientId::new("c"), Nonce::new("n"), Origin::parse("https://app.test").unwrap());
+        for bad in ["..", ".", ""] {
+            let p = Provider::new(bad);
+            let url = connect_url(&platform(), &p, &c, &[], &n, &o);
+            assert!(url.path().starts_with("/connect"), "{url}");
+            let e = try_connect_url(&platform(), &p, &c, &[], &n, &o).unwrap_err();
+            assert_eq!(e.kind, "provider");
+        }
+        let url = try_connect_url(&platform(), &Provider::new("../admin"), &c, &[], &n, &o).unwrap();
+        assert_eq!(url.path(), "/connect/..%2Fadmin");
     }
 
     fn success(nonce: &str) -> Value {

@@ -1,23 +1,30 @@
-//! Typed AutoGPT Platform protocol: OAuth 2 + PKCE, Connect popup, External API, webhooks.
+//! Typed AutoGPT Platform protocol, in both of its contracts: OAuth 2 + PKCE, the Connect popup
+//! or the setup wizard, the External API (v1 executions or v2 runs), webhooks.
 //!
 //! Everything an application says to the AutoGPT Platform, and everything it must check about
 //! what comes back, without any web framework: a Rust program can depend on this crate alone.
-//! The wire contract is `shared/spec/autogpt-contract.md`; the security checklist items each
-//! test demonstrates are cited in the test names (`item25_...`).
+//! Two wire contracts: the **guide** profile (`shared/spec/autogpt-contract.md`, the design of
+//! an unmerged pull request: the modules at the top of the table) and the **live** profile
+//! (`shared/spec/platform-live-contract.md`, what AutoGPT ships: [`live`]). [`platform`] and
+//! `client::Platform` are the one seam over what both do. The security checklist items each
+//! test demonstrates are cited in the test names (`item25_...`), as are issue 11's items 6
+//! (path ids) and 7 (no secrets in parse errors).
 //!
 //! # Map
 //!
 //! | module | owns | wasm32 |
 //! |---|---|---|
 //! | [`secret`] | secret newtypes: redacted `Debug`, no `Display`, `.secret()` accessor | yes |
-//! | [`ids`], [`scope`], [`origin`] | typed ids, validated scopes, origins and URLs | yes |
+//! | [`ids`], [`scope`], [`origin`] | typed ids and [`ids::path_segment`], scopes, origins and URLs | yes |
 //! | [`pkce`], [`random`] | PKCE S256, `state` and `nonce` from the CSPRNG | yes |
-//! | [`authorize`] | authorization URL, callback query parsing | yes |
-//! | [`connect`] | Connect popup URL and the pure popup-message validator | yes |
-//! | [`types`] | JSON bodies: tokens, executions, grants, webhook events | yes |
-//! | [`webhook`] | webhook signature/freshness verification, canonical JSON | yes |
-//! | [`error`] | parse errors keeping the raw body, OAuth error codes | yes |
-//! | `client` (feature `client`) | reqwest transport, OAuth client, External API client | no |
+//! | [`authorize`] | guide authorization URL, callback query parsing (shared by both profiles) | yes |
+//! | [`connect`] | guide Connect popup URL and the pure popup-message validator | yes |
+//! | [`types`] | guide JSON bodies: tokens (also the profile-neutral token type), executions, grants, webhooks | yes |
+//! | [`webhook`] | guide webhook signature/freshness verification, canonical JSON | yes |
+//! | [`live`] | live profile: permissions, authorize URL, JSON token bodies, setup wizard, External API v2 models, errors and request builders, JSON Schema input forms | yes |
+//! | [`platform`] | profile-neutral views: `Identity`, `ConnectedCredential`, `RunSnapshot`, `Profile` | yes |
+//! | [`error`] | structured parse errors (never body bytes), body summaries, OAuth error codes | yes |
+//! | `client` (feature `client`) | reqwest transport, guide OAuth and External API clients, `client::live` (live OAuth and v2 clients), `client::Platform` (the seam) | no |
 //!
 //! # Example
 //!
@@ -64,6 +71,48 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Example (live profile)
+//!
+//! ```
+//! use autogpt::ids::{ClientId, Provider};
+//! use autogpt::live::api::{Run, RunStatus};
+//! use autogpt::live::schema::{JsonSchema, check_form, input_fields};
+//! use autogpt::live::wizard::{WizardCallback, WizardProvider, parse_wizard_callback, setup_wizard_url};
+//! use autogpt::live::{Permission, authorize};
+//! use autogpt::origin::{PlatformUrl, RedirectUri};
+//! use autogpt::random::State;
+//!
+//! let platform = PlatformUrl::parse("https://platform.agpt.co")?;
+//! let client_id = ClientId::new("agpt_client_1");
+//! let redirect = RedirectUri::new("https://app.example/api/autogpt/callback")?;
+//!
+//! // 1. Sign-in: the browser goes to the platform's consent page.
+//! let pending = authorize::start_authorization(&platform, &client_id, &redirect,
+//!                                              &[Permission::Identity, Permission::RunAgent]);
+//! assert!(pending.url.as_str().starts_with("https://platform.agpt.co/auth/authorize?"));
+//!
+//! // 2. Connect GitHub through the setup wizard, then read its redirect back.
+//! let back = RedirectUri::new("https://app.example/api/autogpt/integrations/callback")?;
+//! let github = WizardProvider::new(Provider::new("github"), None)?;
+//! let wizard = setup_wizard_url(&platform, &client_id, &[github], &back, &State::new("s1"));
+//! assert!(wizard.as_str().contains("providers=W3sicHJvdmlkZXIiOiJnaXRodWIifV0%3D"));
+//! assert_eq!(parse_wizard_callback("success=true&state=s1"), WizardCallback::Success { state: Some(State::new("s1")) });
+//!
+//! // 3. An agent's form from its input schema, and the run's `inputs` from the filled form.
+//! let schema = JsonSchema::parse(br#"{"properties":{"topic":{"type":"string"},"n":{"type":"integer"}},"required":["topic"]}"#)?;
+//! let inputs = check_form(&input_fields(&schema), [("topic", "Rust"), ("n", "3")])?;
+//! assert_eq!(serde_json::Value::Object(inputs), serde_json::json!({"topic": "Rust", "n": 3}));
+//!
+//! // 4. A finished run: outputs are lists; a completed run can still have failed blocks.
+//! let run: Run = serde_json::from_str(r#"{"id":"r1","graph_id":"g1","status":"COMPLETED",
+//!     "outputs":{"answer":["42"]},
+//!     "node_executions":[{"node_id":"n1","status":"FAILED","outputs":{"error":["timeout"]}}]}"#)?;
+//! assert!(run.status.is_final() && run.status == RunStatus::Completed);
+//! assert_eq!(run.last_output("answer"), Some(&serde_json::json!("42")));
+//! assert_eq!(run.block_errors()[0].message, "timeout");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Why not the `oauth2` crate
 //!
 //! This crate follows oauth2-rs's type design (one newtype per protocol value, secrets that
@@ -77,6 +126,8 @@
 //! - the server-side authorization request with `X-API-Key`, and classifying its answer
 //!   (consent page, login redirect or meta refresh, redirect with code/error), is out of its
 //!   scope, as are the Connect popup and webhooks;
+//! - the live platform's token endpoint takes JSON bodies only (a form body is a 422) and
+//!   answers `{"detail": "Invalid grant: …"}`, neither of which oauth2 speaks;
 //! - the pure half must build for wasm32; PKCE S256 is one SHA-256 plus base64url (pinned by
 //!   the RFC 7636 appendix B vector), not worth oauth2's dependency tree (chrono, rand...).
 //!
@@ -89,8 +140,10 @@ pub mod authorize;
 pub mod connect;
 pub mod error;
 pub mod ids;
+pub mod live;
 pub mod origin;
 pub mod pkce;
+pub mod platform;
 pub mod random;
 pub mod scope;
 pub mod secret;

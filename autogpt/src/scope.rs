@@ -1,7 +1,10 @@
-//! OAuth and integration scopes: validated strings with the guide's names as constants.
+//! OAuth and integration scopes: validated strings with the guide's names as constants, and
+//! [`ProviderScope`], a third-party provider's own scope token (`repo`, `read:user`, a Google
+//! scope URL) as the live platform's credentials and setup wizard carry them.
 //!
 //! Not a closed enum on purpose: the platform code accepts names the guide does not list
 //! (`google:sheets.readonly`, `github:repos.read`...), and rejecting them would break users.
+//! (The live platform's own OAuth scopes are a closed set: `live::Permission`.)
 
 use std::borrow::Cow;
 use std::fmt;
@@ -90,6 +93,12 @@ impl Scope {
         &self.0
     }
 
+    /// Wraps a value the caller has already checked against a subset of the scope charset.
+    pub(crate) fn from_trusted(value: String) -> Self {
+        debug_assert!(Scope::new(value.clone()).is_ok(), "{value:?}");
+        Self(Cow::Owned(value))
+    }
+
     /// The provider prefix of an integration scope (`google` for `google:gmail.send`); `None`
     /// for OAuth scopes such as `openid`. Note `agents:execute` yields `agents`.
     pub fn provider_prefix(&self) -> Option<&str> {
@@ -142,6 +151,51 @@ impl<'de> Deserialize<'de> for Scope {
     }
 }
 
+/// A third-party provider's own scope, an RFC 6749 `scope-token`: non-empty, printable ASCII
+/// without space, `"` or `\` (commas allowed). ASCII matters: the setup wizard decodes its
+/// `providers` parameter with `atob`, which garbles anything else.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProviderScope(String);
+
+impl ProviderScope {
+    /// Validates a provider scope token.
+    pub fn new(value: impl Into<String>) -> Result<Self, InvalidScope> {
+        let value = value.into();
+        let ok = !value.is_empty() && value.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
+        if ok { Ok(Self(value)) } else { Err(InvalidScope(value)) }
+    }
+
+    /// The scope string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<Scope> for ProviderScope {
+    fn from(scope: Scope) -> Self {
+        // Scope's charset is ProviderScope's minus the comma.
+        Self(scope.as_str().to_owned())
+    }
+}
+
+impl fmt::Display for ProviderScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for ProviderScope {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProviderScope {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ProviderScope::new(String::deserialize(d)?).map_err(|_| serde::de::Error::custom("invalid scope token"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +222,17 @@ mod tests {
         assert_eq!(Scope::parse_space_separated(" openid  agents:execute ").unwrap(), v);
         assert_eq!(Scope::GOOGLE_GMAIL_SEND.provider_prefix(), Some("google"));
         assert_eq!(Scope::OPENID.provider_prefix(), None);
+    }
+
+    #[test]
+    fn provider_scopes() {
+        for s in ["repo", "read:user", "https://www.googleapis.com/auth/gmail.readonly", "a,b"] {
+            assert_eq!(ProviderScope::new(s).unwrap().as_str(), s);
+        }
+        for s in ["", "a b", "é", "a\"b", "a\\b"] {
+            assert!(ProviderScope::new(s).is_err(), "{s:?}");
+        }
+        assert_eq!(ProviderScope::from(Scope::NOTION_READ).as_str(), "notion:read");
     }
 
     #[test]

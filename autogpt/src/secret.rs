@@ -58,9 +58,20 @@ secret_type!(
     AuthorizationCode
 );
 secret_type!(
+    /// A live run's `share_token`: anyone holding the share link can read the run.
+    ShareToken
+);
+secret_type!(
     /// OpenID Connect ID token as returned by the token endpoint (not validated by this crate).
     IdToken
 );
+
+// Read from run responses; never written back (no `Serialize`).
+impl<'de> serde::Deserialize<'de> for ShareToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self::new(<String as serde::Deserialize>::deserialize(d)?))
+    }
+}
 
 /// A webhook HMAC secret. Several may be configured at once to allow rotation.
 #[derive(Clone)]
@@ -99,6 +110,7 @@ mod tests {
             format!("{:?}", ApiKey::new(v)),
             format!("{:?}", AuthorizationCode::new(v)),
             format!("{:?}", IdToken::new(v)),
+            format!("{:?}", ShareToken::new(v)),
             format!("{:?}", WebhookSecret::new(v)),
         ];
         for out in outputs {
@@ -139,6 +151,7 @@ mod tests {
         assert!(!Probe::<ApiKey>(P).has_display());
         assert!(!Probe::<AuthorizationCode>(P).has_display());
         assert!(!Probe::<IdToken>(P).has_display());
+        assert!(!Probe::<ShareToken>(P).has_display());
         assert!(!Probe::<WebhookSecret>(P).has_display());
         assert!(!Probe::<crate::pkce::PkceVerifier>(P).has_display());
         // The probe itself works: a type with Display is detected.

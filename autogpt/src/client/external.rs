@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use super::oauth::retry_after;
 use super::transport::{Transport, TransportError};
 use crate::error::{ParseError, api_error_detail};
-use crate::ids::{AgentId, ExecutionId, GrantId};
+use crate::ids::{AgentId, ExecutionId, GrantId, InvalidPathId, path_segment};
 use crate::origin::PlatformUrl;
 use crate::secret::AccessToken;
 use crate::types::{
@@ -86,10 +86,14 @@ pub enum ApiError {
         /// Last observed state.
         last: Option<Box<ExecutionResult>>,
     },
+    /// An id that cannot be a URL path segment (`..`, empty...); nothing was sent
+    /// (issue 11 item 6).
+    #[error(transparent)]
+    InvalidId(#[from] InvalidPathId),
     /// Network failure or timeout of one request.
     #[error(transparent)]
     Transport(#[from] TransportError),
-    /// A 2xx body that did not parse; the raw body is kept.
+    /// A 2xx body that did not parse, described by its structure (issue 11 item 7).
     #[error(transparent)]
     Parse(#[from] ParseError),
 }
@@ -158,7 +162,7 @@ impl ExternalApiClient {
         request: &ExecuteRequest,
     ) -> Result<ExecuteResponse, ApiError> {
         let body = serde_json::to_vec(request).expect("ExecuteRequest always serialises");
-        let path = format!("/executions/agents/{}/execute", seg(agent_id.as_str()));
+        let path = format!("/executions/agents/{}/execute", path_segment("agent id", agent_id.as_str())?);
         self.call(self.request(Method::POST, &path, token, Some(body))).await
     }
 
@@ -168,13 +172,13 @@ impl ExternalApiClient {
         token: &AccessToken,
         execution_id: &ExecutionId,
     ) -> Result<ExecutionResult, ApiError> {
-        let path = format!("/executions/{}", seg(execution_id.as_str()));
+        let path = format!("/executions/{}", path_segment("execution id", execution_id.as_str())?);
         self.call(self.request(Method::GET, &path, token, None)).await
     }
 
     /// `POST /executions/{execution_id}/cancel` (400 unless queued or running).
     pub async fn cancel(&self, token: &AccessToken, execution_id: &ExecutionId) -> Result<CancelResponse, ApiError> {
-        let path = format!("/executions/{}/cancel", seg(execution_id.as_str()));
+        let path = format!("/executions/{}/cancel", path_segment("execution id", execution_id.as_str())?);
         self.call(self.request(Method::POST, &path, token, None)).await
     }
 
@@ -190,7 +194,7 @@ impl ExternalApiClient {
 
     /// `GET /grants/{grant_id}`: use it to confirm a `grant_id` from a popup (checklist 15).
     pub async fn grant(&self, token: &AccessToken, grant_id: &GrantId) -> Result<Grant, ApiError> {
-        let path = format!("/grants/{}", seg(grant_id.as_str()));
+        let path = format!("/grants/{}", path_segment("grant id", grant_id.as_str())?);
         self.call(self.request(Method::GET, &path, token, None)).await
     }
 
@@ -200,7 +204,7 @@ impl ExternalApiClient {
         token: &AccessToken,
         grant_id: &GrantId,
     ) -> Result<MessageResponse, ApiError> {
-        let path = format!("/grants/{}/credential", seg(grant_id.as_str()));
+        let path = format!("/grants/{}/credential", path_segment("grant id", grant_id.as_str())?);
         self.call(self.request(Method::DELETE, &path, token, None)).await
     }
 
@@ -250,17 +254,10 @@ impl ExternalApiClient {
     }
 }
 
-/// Percent-encodes one path segment (ids are opaque and could hold `/` or `?`).
-fn seg(s: &str) -> String {
-    const SEGMENT: &percent_encoding::AsciiSet =
-        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
-}
-
 fn parse_api_response<T: DeserializeOwned>(res: &Response<Vec<u8>>) -> Result<T, ApiError> {
     let status = res.status();
     if status.is_success() {
-        return serde_json::from_slice(res.body()).map_err(|e| ParseError::new(e, res.body()).into());
+        return serde_json::from_slice(res.body()).map_err(|e| ParseError::json(&e, res.body()).into());
     }
     let detail = || api_error_detail(res.body()).unwrap_or_else(|| String::from_utf8_lossy(res.body()).into_owned());
     Err(match status {
@@ -285,7 +282,6 @@ mod tests {
     fn base_path_and_segments() {
         assert_eq!(ApiBasePath::default().as_str(), "/api/external/v1");
         assert_eq!(ApiBasePath::new("external-api/v1/").as_str(), ApiBasePath::BACKEND);
-        assert_eq!(seg("a/b?c d"), "a%2Fb%3Fc%20d");
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! Server-only HTTP clients (feature `client`): the OAuth client and the External API client.
+//! Server-only HTTP clients (feature `client`): the guide's OAuth and External API clients,
+//! the live profile's clients ([`live`]), and [`Platform`], the one seam over both.
 //!
-//! Both are thin: pure request builders produce `http::Request<Vec<u8>>`, pure parsers read
+//! All are thin: pure request builders produce `http::Request<Vec<u8>>`, pure parsers read
 //! `http::Response<Vec<u8>>`, and [`Transport`] is the one seam that moves bytes (one reqwest
 //! client, redirects off, timeouts). The builders and parsers are what the golden fixtures pin.
 //!
@@ -41,9 +42,12 @@
 //! ```
 
 mod external;
+pub mod live;
 mod oauth;
+mod platform;
 mod transport;
 
 pub use self::external::{ApiBasePath, ApiError, ExternalApiClient, WaitOptions, execution_from_response};
 pub use self::oauth::{AuthorizationOutcome, OAuthClient, OAuthClientError, RevokableToken, parse_token_response};
+pub use self::platform::{GuidePlatform, LivePlatform, Platform, PlatformError, StartRun};
 pub use self::transport::{Transport, TransportError, TransportSettings};

@@ -9,7 +9,7 @@ use url::Url;
 
 use super::transport::{Transport, TransportError};
 use crate::authorize::{Callback, parse_callback};
-use crate::error::{OAuthErrorBody, OAuthErrorCode, ParseError};
+use crate::error::{OAuthErrorBody, OAuthErrorCode, ParseError, TokenParseError};
 use crate::ids::ClientId;
 use crate::origin::{PlatformUrl, RedirectUri};
 use crate::pkce::PkceVerifier;
@@ -48,12 +48,24 @@ pub enum OAuthClientError {
     /// Network failure or timeout.
     #[error(transparent)]
     Transport(#[from] TransportError),
-    /// A 2xx body that did not parse; the raw body is kept.
+    /// A 2xx body that did not parse, described by its structure (issue 11 item 7).
     #[error(transparent)]
     Parse(#[from] ParseError),
+    /// A 2xx token response that did not parse. It may still carry the rotated refresh token
+    /// ([`OAuthClientError::rotated_refresh_token`]): store it, the old one is revoked.
+    #[error(transparent)]
+    TokenParse(#[from] TokenParseError),
 }
 
 impl OAuthClientError {
+    /// The refresh token recovered from a token response that failed to parse, if any.
+    pub fn rotated_refresh_token(&self) -> Option<&RefreshToken> {
+        match self {
+            Self::TokenParse(e) => e.refresh_token(),
+            _ => None,
+        }
+    }
+
     /// True for `invalid_grant`: the code or refresh token is dead (expired, reused, revoked).
     /// Mark the connection `reconnect_required`, delete its tokens, do not retry (item 32).
     pub fn requires_reconnect(&self) -> bool {
@@ -119,6 +131,16 @@ impl OAuthClient {
     /// The registered redirect URI (the same bytes go into authorize and token requests).
     pub fn redirect_uri(&self) -> &RedirectUri {
         &self.redirect_uri
+    }
+
+    /// The platform URL.
+    pub fn platform(&self) -> &PlatformUrl {
+        &self.platform
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &ClientId {
+        &self.client_id
     }
 
     /// Builds `GET authorize_url` with an optional `X-API-Key` (marked sensitive).
@@ -224,7 +246,7 @@ impl OAuthClient {
         if !res.status().is_success() {
             return Err(error_from_response(&res));
         }
-        serde_json::from_slice(res.body()).map_err(|e| ParseError::new(e, res.body()).into())
+        serde_json::from_slice(res.body()).map_err(|e| ParseError::json(&e, res.body()).into())
     }
 }
 
@@ -235,14 +257,11 @@ fn sensitive(value: &str) -> HeaderValue {
     v
 }
 
-/// Reads a token endpoint answer: 2xx → tokens, 429 → `RateLimited`, OAuth error bodies in
-/// either shape → `OAuth`, anything else (3xx included) → `UnexpectedStatus`.
+/// Reads a token endpoint answer: 2xx → tokens (or `TokenParse`, keeping a rotated refresh
+/// token), 429 → `RateLimited`, OAuth error bodies in either shape → `OAuth`, anything else
+/// (3xx included) → `UnexpectedStatus`.
 pub fn parse_token_response(res: &Response<Vec<u8>>, now: i64) -> Result<TokenResponse, OAuthClientError> {
-    if res.status().is_success() {
-        Ok(TokenResponse::from_json(res.body(), now)?)
-    } else {
-        Err(error_from_response(res))
-    }
+    if res.status().is_success() { Ok(TokenResponse::parse(res.body(), now)?) } else { Err(error_from_response(res)) }
 }
 
 fn error_from_response(res: &Response<Vec<u8>>) -> OAuthClientError {

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use crate::error::ParseError;
+use crate::error::{ParseError, TokenParseError};
 use crate::ids::UserId;
 use crate::scope::Scope;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
@@ -53,9 +53,18 @@ struct RawTokenResponse {
 }
 
 impl TokenResponse {
-    /// Parses a 200 token response body; `now` (unix seconds) anchors `expires_in`.
+    /// Parses a 200 token response body; `now` (unix seconds) anchors `expires_in`. On failure
+    /// the error keeps a rotated refresh token found in the body (issue 11 item 7): the one
+    /// the caller sent is already revoked, so store it.
+    pub fn parse(body: &[u8], now: i64) -> Result<Self, TokenParseError> {
+        Self::from_json(body, now).map_err(|e| TokenParseError::from_body(e, body))
+    }
+
+    /// Parses a 200 token response body; `now` (unix seconds) anchors `expires_in`. The error
+    /// describes the body's structure only; [`TokenResponse::parse`] also recovers a rotated
+    /// refresh token from a refused body.
     pub fn from_json(body: &[u8], now: i64) -> Result<Self, ParseError> {
-        let raw: RawTokenResponse = serde_json::from_slice(body).map_err(|e| ParseError::new(e, body))?;
+        let raw: RawTokenResponse = serde_json::from_slice(body).map_err(|e| ParseError::json(&e, body))?;
         let absolute = raw.access_token_expires_at.as_ref().and_then(|v| match v {
             serde_json::Value::Number(n) => n.as_i64(),
             serde_json::Value::String(s) => crate::ids::parse_iso8601(s).map(|t| t.unix_timestamp()),
@@ -63,7 +72,8 @@ impl TokenResponse {
         });
         let expires_at = raw.expires_in.map(|s| now.saturating_add(s)).or(absolute);
         let scopes = match (raw.scope, raw.scopes) {
-            (Some(s), _) => Scope::parse_space_separated(&s).map_err(|e| ParseError::new(e, body))?,
+            (Some(s), _) => Scope::parse_space_separated(&s)
+                .map_err(|_| ParseError::invalid_field("scope", "space-separated scope tokens", body))?,
             (None, Some(v)) => v,
             (None, None) => Vec::new(),
         };
@@ -136,10 +146,20 @@ mod tests {
         assert_eq!(t.expires_at, Some(1_700_000_000));
     }
 
+    /// Item 7: a refused body is described, not kept; a rotated refresh token is recovered.
     #[test]
-    fn parse_error_keeps_raw_body() {
+    fn item7_parse_error_keeps_structure_and_refresh_token() {
         let e = TokenResponse::from_json(b"<html>oops</html>", 0).unwrap_err();
-        assert_eq!(e.body(), "<html>oops</html>");
+        assert_eq!((e.line(), e.column(), e.body_len()), (1, 1, 17));
+        assert!(!format!("{e:?}").contains("oops"));
+        let body = br#"{"access_token":"agpt_xt_SECRET1","refresh_token":"agpt_rt_SECRET2","expires_in":"1h"}"#;
+        let e = TokenResponse::parse(body, 0).unwrap_err();
+        assert_eq!(e.parse_error().field(), Some("expires_in"));
+        assert_eq!(e.refresh_token().unwrap().secret(), "agpt_rt_SECRET2");
+        assert!(!format!("{e:?} {e}").contains("SECRET"), "{e:?}");
+        let e = TokenResponse::parse(br#"{"access_token":"agpt_xt_SECRET1","scope":"a b\\c"}"#, 0).unwrap_err();
+        assert_eq!(e.parse_error().field(), Some("scope"));
+        assert!(e.refresh_token().is_none());
     }
 
     /// Checklist 37: tokens do not leak through Debug.

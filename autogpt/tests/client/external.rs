@@ -163,3 +163,51 @@ async fn wait_for_completion_times_out_and_stops_on_404() {
     assert!(matches!(r, Err(ApiError::NotFound { .. })));
     assert_eq!(stub.requests().len(), 1);
 }
+
+/// Issue 11 item 6: an agent id `..` would turn `…/agents/../execute` into
+/// `…/executions/execute`; it is refused before anything is sent.
+#[tokio::test]
+async fn item6_agent_id_dot_segments_refused() {
+    let stub = Stub::start(vec![Reply::json(200, &fixture("execute_response.json"))]).await;
+    let c = api(&stub, ApiBasePath::default());
+    let req = ExecuteRequest { inputs: serde_json::Map::new(), grant_ids: None, webhook_url: None };
+    for bad in ["..", ".", ""] {
+        let e = c.execute(&token(), &AgentId::new(bad), &req).await.unwrap_err();
+        assert!(matches!(e, ApiError::InvalidId(ref i) if i.kind == "agent id"), "{bad:?}: {e:?}");
+    }
+    c.execute(&token(), &AgentId::new("../grants"), &req).await.unwrap();
+    let reqs = stub.requests();
+    assert_eq!(reqs.len(), 1, "nothing sent for refused ids");
+    assert_eq!(reqs[0].target, "/api/external/v1/executions/agents/..%2Fgrants/execute");
+}
+
+/// Issue 11 item 6: execution ids in status and cancel paths.
+#[tokio::test]
+async fn item6_execution_id_dot_segments_refused() {
+    let stub = Stub::start(vec![running()]).await;
+    let c = api(&stub, ApiBasePath::default());
+    for bad in ["..", "."] {
+        let id = ExecutionId::new(bad);
+        assert!(matches!(c.execution(&token(), &id).await, Err(ApiError::InvalidId(_))));
+        assert!(matches!(c.cancel(&token(), &id).await, Err(ApiError::InvalidId(_))));
+        let w = c.wait_for_completion(&token(), &id, &fast(), |_| {}).await;
+        assert!(matches!(w, Err(ApiError::InvalidId(_))), "{w:?}");
+    }
+    assert!(stub.requests().is_empty());
+}
+
+/// Issue 11 item 6: a grant id `..` would hit the API root (`/grants/..` → `/`).
+#[tokio::test]
+async fn item6_grant_id_dot_segments_refused() {
+    let stub = Stub::start(vec![Reply::json(200, &fixture("grant.json"))]).await;
+    let c = api(&stub, ApiBasePath::default());
+    for bad in ["..", ".", ""] {
+        let g = GrantId::new(bad);
+        assert!(matches!(c.grant(&token(), &g).await, Err(ApiError::InvalidId(ref i)) if i.kind == "grant id"));
+        assert!(matches!(c.delete_grant_credential(&token(), &g).await, Err(ApiError::InvalidId(_))));
+    }
+    c.grant(&token(), &GrantId::new("a/../b?c")).await.unwrap();
+    let reqs = stub.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].target, "/api/external/v1/grants/a%2F..%2Fb%3Fc");
+}

@@ -1,9 +1,14 @@
-//! Transport tests of the `client` feature against stubs on 127.0.0.1:0, plus golden fixtures.
+//! Transport tests of the `client` feature against stubs on 127.0.0.1:0, plus golden fixtures,
+//! for both contracts (`live_*`: the live profile; `platform`: the seam over both).
 #![cfg(feature = "client")]
 
 mod external;
 mod golden;
+mod live_api;
+mod live_golden;
+mod live_oauth;
 mod oauth;
+mod platform;
 mod stub;
 
 use autogpt::client::Transport;
@@ -13,6 +18,13 @@ pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/
 
 pub fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{FIXTURES}/{name}")).unwrap()
+}
+
+pub const LIVE_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/live");
+
+/// A literal live-profile fixture (`tests/fixtures/live/`).
+pub fn live_fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{LIVE_FIXTURES}/{name}")).unwrap()
 }
 
 pub fn transport() -> Transport {

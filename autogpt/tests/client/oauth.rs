@@ -136,7 +136,10 @@ async fn rate_limit_and_parse_errors() {
     let r = c.refresh(&RefreshToken::new("r"), 0).await.unwrap_err();
     assert!(matches!(r, OAuthClientError::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(20)));
     match c.refresh(&RefreshToken::new("r"), 0).await.unwrap_err() {
-        OAuthClientError::Parse(p) => assert_eq!(p.body(), "<html>not json</html>"),
+        OAuthClientError::TokenParse(p) => {
+            assert_eq!(p.parse_error().body_len(), "<html>not json</html>".len());
+            assert!(!format!("{p:?}").contains("not json"), "item 7: no body bytes");
+        }
         other => panic!("{other:?}"),
     }
     assert!(matches!(

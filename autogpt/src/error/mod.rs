@@ -1,49 +1,17 @@
-//! Protocol-level errors shared by the parsers: parse failures that keep the raw body, OAuth
-//! error codes, and the two error body shapes the platform uses.
+//! Protocol-level errors shared by the parsers of both contracts: structured parse failures
+//! that never keep body bytes (issue 11 item 7), a summary of unexpected error bodies, OAuth
+//! error codes, and the guide's two error body shapes.
 
 use std::fmt;
 
 use serde_json::Value;
 
-/// A body that did not parse as expected. The raw body is kept (lossy UTF-8) for the logs;
-/// it never holds a secret because only error or unexpected answers end up here... except a
-/// malformed token response, so `Debug` truncates it.
-#[derive(Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unexpected response body: {reason}")]
-pub struct ParseError {
-    reason: String,
-    body: String,
-}
+mod body;
+mod json_path;
+mod parse;
 
-impl ParseError {
-    /// Records why `body` was refused.
-    pub fn new(reason: impl fmt::Display, body: &[u8]) -> Self {
-        Self { reason: reason.to_string(), body: String::from_utf8_lossy(body).into_owned() }
-    }
-
-    /// The raw body that failed to parse.
-    pub fn body(&self) -> &str {
-        &self.body
-    }
-
-    /// Why it failed.
-    pub fn reason(&self) -> &str {
-        &self.reason
-    }
-}
-
-impl fmt::Debug for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A token response with a schema mismatch could carry a token: print a bounded prefix
-        // only in Debug, the full body is behind `body()` for a deliberate caller.
-        let prefix: String = self.body.chars().take(64).collect();
-        f.debug_struct("ParseError")
-            .field("reason", &self.reason)
-            .field("body_prefix", &prefix)
-            .field("body_len", &self.body.len())
-            .finish()
-    }
-}
+pub use body::{BodyKind, BodySummary};
+pub use parse::{ParseError, ParseErrorKind, TokenParseError};
 
 /// RFC 6749 §5.2 / §4.1.2.1 error codes, plus whatever else the platform sends.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -176,12 +144,5 @@ mod tests {
         assert_eq!(api_error_detail(br#"{"detail":"Grant not found"}"#).as_deref(), Some("Grant not found"));
         assert_eq!(api_error_detail(br#"{"detail":[{"loc":["body"]}]}"#).as_deref(), Some(r#"[{"loc":["body"]}]"#));
         assert_eq!(api_error_detail(b"{}"), None);
-    }
-
-    #[test]
-    fn parse_error_debug_is_bounded() {
-        let e = ParseError::new("x", "A".repeat(500).as_bytes());
-        assert!(format!("{e:?}").len() < 200);
-        assert_eq!(e.body().len(), 500);
     }
 }
