@@ -58,7 +58,14 @@ async fn fault_validation_and_clear() {
         let resp = sb.http.post(sb.url("/__admin/faults")).json(&body).send().await.unwrap();
         assert_eq!(resp.status(), 400, "{body}");
     }
-    let resp = sb.http.post(sb.url("/__admin/faults")).body("{oops").send().await.unwrap();
+    let resp = sb
+        .http
+        .post(sb.url("/__admin/faults"))
+        .header("content-type", "application/json")
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
     sb.admin(Method::POST, "/faults", json!({"route": "/healthz", "status": 500, "count": 5})).await;
     let r = sb.admin(Method::DELETE, "/faults", Value::Null).await;
@@ -127,9 +134,9 @@ async fn reset_restores_seed() {
 #[tokio::test]
 async fn admin_revoke_unknown_grant_is_404() {
     let sb = spawn().await;
-    let resp = sb.http.post(sb.url("/__admin/grants/nope/revoke")).send().await.unwrap();
+    let resp = sb.http.post(sb.url("/__admin/grants/nope/revoke")).json(&json!({})).send().await.unwrap();
     assert_eq!(resp.status(), 404);
-    let resp = sb.http.post(sb.url("/__admin/deliveries/nope/redeliver")).send().await.unwrap();
+    let resp = sb.http.post(sb.url("/__admin/deliveries/nope/redeliver")).json(&json!({})).send().await.unwrap();
     assert_eq!(resp.status(), 404);
 }
 
@@ -154,7 +161,8 @@ async fn admin_api_refuses_peers_that_are_not_loopback() {
     for (ip, expected) in peers {
         let app =
             sandbox::routes::router(sb.running.state().clone()).layer(MockConnectInfo(SocketAddr::new(ip, 40_000)));
-        let request = Request::post("/__admin/reset").body(Body::empty()).unwrap();
+        let request =
+            Request::post("/__admin/reset").header("content-type", "application/json").body(Body::empty()).unwrap();
         let response = app.oneshot(request).await.unwrap();
         assert_eq!(response.status().as_u16(), expected, "peer {ip}");
     }

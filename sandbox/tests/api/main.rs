@@ -5,6 +5,8 @@ mod admin;
 mod connect;
 mod discovery;
 mod external;
+mod live_oauth;
+mod live_support;
 mod login;
 mod oauth_authorize;
 mod oauth_token;
