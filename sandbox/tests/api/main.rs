@@ -8,6 +8,7 @@ mod external;
 mod live_oauth;
 mod live_pages;
 mod live_support;
+mod live_v2;
 mod live_wizard;
 mod login;
 mod oauth_authorize;
