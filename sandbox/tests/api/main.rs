@@ -7,6 +7,8 @@ mod discovery;
 mod external;
 mod live_oauth;
 mod live_pages;
+mod live_reviews;
+mod live_runs;
 mod live_support;
 mod live_v2;
 mod live_wizard;
