@@ -5,6 +5,7 @@ mod admin;
 mod connect;
 mod discovery;
 mod external;
+mod live_admin;
 mod live_oauth;
 mod live_pages;
 mod live_reviews;
