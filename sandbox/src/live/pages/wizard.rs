@@ -163,8 +163,9 @@ fn page(
             format!("<p class=\"muted\">Needs: {}</p>", escape(&want.scopes.join(", ")))
         };
         let radios: String = if options.is_empty() {
+            let what = if want.scopes.is_empty() { "connected" } else { "with these permissions" };
             format!(
-                "<p id=\"wizard-none-{p}\" class=\"muted\">No {n} account with these permissions yet.</p>",
+                "<p id=\"wizard-none-{p}\" class=\"muted\">No {n} account {what} yet.</p>",
                 p = escape(&want.provider),
                 n = escape(&name)
             )
