@@ -14,9 +14,14 @@ source scripts/lib.sh
 
 TARGET="${CARGO_TARGET_DIR:-target}"
 SANDBOX_PORT=$(free_port)
+LIVE_API_PORT=$(free_port)
+LIVE_PAGES_PORT=$(free_port)
 APP_PORT=$(free_port)
 PLATFORM_HOST="${PLATFORM_HOST:-127.0.0.1}"
 export AUTOGPT_URL="http://${PLATFORM_HOST}:${SANDBOX_PORT}"
+# The sandbox's live profile (backend and pages origins), for the live-profile specs.
+export SANDBOX_LIVE_API_URL="http://${PLATFORM_HOST}:${LIVE_API_PORT}"
+export SANDBOX_LIVE_PAGES_URL="http://${PLATFORM_HOST}:${LIVE_PAGES_PORT}"
 export APP_URL="http://127.0.0.1:${APP_PORT}"
 WORK=$(mktemp -d)
 LOGS="end2end/artifacts/logs/${PLATFORM_HOST}"
@@ -31,9 +36,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 "$TARGET/release/sandbox" --addr "127.0.0.1:${SANDBOX_PORT}" --public-url "$AUTOGPT_URL" --client-origin "$APP_URL" \
+  --live-api-addr "127.0.0.1:${LIVE_API_PORT}" --live-api-public-url "$SANDBOX_LIVE_API_URL" \
+  --live-pages-addr "127.0.0.1:${LIVE_PAGES_PORT}" --live-pages-public-url "$SANDBOX_LIVE_PAGES_URL" \
   >"$LOGS/sandbox.log" 2>&1 &
 PIDS+=($!)
 wait_http "$AUTOGPT_URL/.well-known/openid-configuration" "${PIDS[-1]}"
+wait_http "$SANDBOX_LIVE_API_URL/healthz" "${PIDS[-1]}"
+wait_http "$SANDBOX_LIVE_PAGES_URL/healthz" "${PIDS[-1]}"
 
 LEPTOS_SITE_ADDR="127.0.0.1:${APP_PORT}" LEPTOS_SITE_ROOT="$TARGET/site" DATABASE_URL="sqlite://${WORK}/app.db" \
   APP_SECRET_FILE="${WORK}/app-secret" RUST_LOG="${RUST_LOG:-info}" \
@@ -41,6 +50,6 @@ LEPTOS_SITE_ADDR="127.0.0.1:${APP_PORT}" LEPTOS_SITE_ROOT="$TARGET/site" DATABAS
 PIDS+=($!)
 wait_http "$APP_URL/healthz" "${PIDS[-1]}"
 
-echo "e2e: sandbox $AUTOGPT_URL (pid ${PIDS[0]}), app $APP_URL (pid ${PIDS[1]})"
+echo "e2e: sandbox $AUTOGPT_URL, live $SANDBOX_LIVE_API_URL + $SANDBOX_LIVE_PAGES_URL (pid ${PIDS[0]}), app $APP_URL (pid ${PIDS[1]})"
 cd end2end
 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test "$@"

@@ -45,9 +45,10 @@ export async function signIn(page: Page, email = "alice@example.com", password =
   await expect(page.getByRole("heading", { name: "Connect Your Services" })).toBeVisible();
 }
 
-/** Calls the sandbox's loopback admin API. */
+/** Calls the sandbox's loopback admin API (POSTs always carry JSON: the API refuses other bodies). */
 export async function admin(page: Page, method: "GET" | "POST" | "DELETE", path: string, data?: unknown) {
-  const response = await page.request.fetch(`${platformUrl}/__admin${path}`, { method, data });
+  const body = data ?? (method === "POST" ? {} : undefined);
+  const response = await page.request.fetch(`${platformUrl}/__admin${path}`, { method, data: body });
   expect(response.ok(), `${method} ${path}: ${response.status()}`).toBeTruthy();
   return response.json();
 }

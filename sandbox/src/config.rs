@@ -9,6 +9,8 @@ use clap::Parser;
 use clap::builder::BoolishValueParser;
 use serde::{Deserialize, Serialize};
 
+use crate::live::settings::{ConsentMode, LiveSettings};
+
 /// Switches that reproduce the real platform's known deviations from its documentation.
 /// All off by default: the sandbox serves the documented behaviour.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +56,16 @@ pub struct Config {
     pub token_rate_limit: u32,
     /// Optional JSON snapshot: loaded at start when present, saved at shutdown.
     pub data_file: Option<PathBuf>,
+    /// Listen address of the live backend (`/api/oauth/*`, `/external-api/v2`).
+    pub live_api_addr: SocketAddr,
+    /// Listen address of the live browser pages (`/login`, `/auth/authorize`, the wizard).
+    pub live_pages_addr: SocketAddr,
+    /// Public base URL of the live backend (default `http://{live_api_addr}`; port 0 = bound port).
+    pub live_api_public_url: Option<String>,
+    /// Public base URL of the live pages (default `http://{live_pages_addr}`; port 0 = bound port).
+    pub live_pages_public_url: Option<String>,
+    /// The live profile's switches at start (and after `POST /__admin/reset`).
+    pub live: LiveSettings,
 }
 
 impl Default for Config {
@@ -69,14 +81,20 @@ impl Default for Config {
             time_factor: 1.0,
             token_rate_limit: 20,
             data_file: None,
+            live_api_addr: SocketAddr::from(([127, 0, 0, 1], 8106)),
+            live_pages_addr: SocketAddr::from(([127, 0, 0, 1], 8107)),
+            live_api_public_url: None,
+            live_pages_public_url: None,
+            live: LiveSettings::default(),
         }
     }
 }
 
 impl Config {
-    /// A config for in-process tests: port 0, fast clock.
+    /// A config for in-process tests: all three listeners on 127.0.0.1 port 0, fast clock.
     pub fn for_tests() -> Self {
-        Self { addr: SocketAddr::from(([127, 0, 0, 1], 0)), time_factor: 0.02, ..Self::default() }
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self { addr: any, live_api_addr: any, live_pages_addr: any, time_factor: 0.02, ..Self::default() }
     }
 }
 
@@ -132,6 +150,48 @@ pub struct Cli {
     /// Quirk: `iss` in authorization responses.
     #[arg(long, env = "SANDBOX_QUIRK_ISS", value_parser = BoolishValueParser::new())]
     pub quirk_iss: bool,
+    /// Live profile: listen address of the backend (`/api/oauth/*`, `/external-api/v2`).
+    #[arg(long, env = "SANDBOX_LIVE_API_ADDR", default_value = "127.0.0.1:8106")]
+    pub live_api_addr: SocketAddr,
+    /// Live profile: listen address of the browser pages (login, consent, setup wizard).
+    #[arg(long, env = "SANDBOX_LIVE_PAGES_ADDR", default_value = "127.0.0.1:8107")]
+    pub live_pages_addr: SocketAddr,
+    /// Live profile: public URL of the backend (default `http://{live-api-addr}`).
+    #[arg(long, env = "SANDBOX_LIVE_API_PUBLIC_URL")]
+    pub live_api_public_url: Option<String>,
+    /// Live profile: public URL of the pages (default `http://{live-pages-addr}`).
+    #[arg(long, env = "SANDBOX_LIVE_PAGES_PUBLIC_URL")]
+    pub live_pages_public_url: Option<String>,
+    /// Live profile: requests per user per window.
+    #[arg(long, env = "SANDBOX_LIVE_RATE_LIMIT", default_value_t = 200)]
+    pub live_rate_limit: u32,
+    /// Live profile: run starts per user per window.
+    #[arg(long, env = "SANDBOX_LIVE_RUN_RATE_LIMIT", default_value_t = 60)]
+    pub live_run_rate_limit: u32,
+    /// Live profile: rate-limit window in seconds (aligned to multiples since the epoch).
+    #[arg(long, env = "SANDBOX_LIVE_RATE_WINDOW", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub live_rate_window: u64,
+    /// Live profile: every run start answers 402.
+    #[arg(long, env = "SANDBOX_LIVE_PAYMENT_REQUIRED", value_parser = BoolishValueParser::new())]
+    pub live_payment_required: bool,
+    /// Live profile: consent card and wizard shown, or answered at once.
+    #[arg(long, env = "SANDBOX_LIVE_CONSENT_MODE", value_enum, default_value = "interactive")]
+    pub live_consent_mode: ConsentMode,
+    /// Live profile, Q1: app info as redirect-hardening variant B.
+    #[arg(long, env = "SANDBOX_LIVE_APP_INFO_VARIANT_B", value_parser = BoolishValueParser::new())]
+    pub live_app_info_variant_b: bool,
+    /// Live profile, Q3: credentials list as the older `{"credentials":[...]}`.
+    #[arg(long, env = "SANDBOX_LIVE_LEGACY_CREDENTIALS_LIST", value_parser = BoolishValueParser::new())]
+    pub live_legacy_credentials_list: bool,
+    /// Live profile, Q7: timestamps without fractional seconds.
+    #[arg(long, env = "SANDBOX_LIVE_TIMESTAMPS_WITHOUT_FRACTION", value_parser = BoolishValueParser::new())]
+    pub live_timestamps_without_fraction: bool,
+    /// Live profile, Q9: reviews may be answered a few at a time.
+    #[arg(long, env = "SANDBOX_LIVE_REVIEWS_ALLOW_PARTIAL", value_parser = BoolishValueParser::new())]
+    pub live_reviews_allow_partial: bool,
+    /// Live profile, Q14: a started run reads INCOMPLETE in the 202 body.
+    #[arg(long, env = "SANDBOX_LIVE_RUN_START_INCOMPLETE", value_parser = BoolishValueParser::new())]
+    pub live_run_start_incomplete: bool,
 }
 
 impl Cli {
@@ -155,6 +215,40 @@ impl Cli {
             time_factor: self.time_factor,
             token_rate_limit: self.token_rate_limit,
             data_file: self.data_file,
+            live_api_addr: self.live_api_addr,
+            live_pages_addr: self.live_pages_addr,
+            live_api_public_url: self.live_api_public_url,
+            live_pages_public_url: self.live_pages_public_url,
+            live: LiveSettings {
+                rate_limit: self.live_rate_limit,
+                run_rate_limit: self.live_run_rate_limit,
+                rate_window_secs: self.live_rate_window,
+                payment_required: self.live_payment_required,
+                consent_mode: self.live_consent_mode,
+                app_info_variant_b: self.live_app_info_variant_b,
+                legacy_credentials_list: self.live_legacy_credentials_list,
+                timestamps_without_fraction: self.live_timestamps_without_fraction,
+                reviews_allow_partial: self.live_reviews_allow_partial,
+                run_start_incomplete: self.live_run_start_incomplete,
+                ..LiveSettings::default()
+            },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_defaults_bind_the_three_documented_ports() {
+        let c = Cli::parse_from(["sandbox"]).into_config();
+        assert_eq!(c.addr.port(), 8006);
+        assert_eq!(c.live_api_addr.port(), 8106);
+        assert_eq!(c.live_pages_addr.port(), 8107);
+        assert_eq!(c.live, LiveSettings::default());
+        let c =
+            Cli::parse_from(["sandbox", "--live-consent-mode", "auto-approve", "--live-rate-limit", "5"]).into_config();
+        assert_eq!((c.live.consent_mode, c.live.rate_limit), (ConsentMode::AutoApprove, 5));
     }
 }

@@ -1,8 +1,8 @@
 //! The sandbox's one error type and the single place where failures become HTTP responses.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::html;
 
@@ -22,6 +22,60 @@ pub enum Error {
     Page { status: StatusCode, message: String },
     #[error("internal: {0}")]
     Internal(String),
+    /// Live External API v2: the envelope `{"error":{"code","message","details"}}`.
+    #[error("v2 {}: {}", .0.status, .0.message)]
+    V2(Box<V2Error>),
+    /// Live internal app (`/api/oauth/*`): FastAPI's `{"detail": "..."}`, no `WWW-Authenticate`.
+    #[error("detail {status}: {detail}")]
+    Detail { status: StatusCode, detail: String },
+    /// Live internal app request validation: 422 `{"message","detail":[...],"hint"}`.
+    #[error("invalid data for {method} {path}")]
+    InternalValidation { method: String, path: String, errors: Vec<Value> },
+}
+
+/// A v2 error: status (the `code` follows from it), message, details and extra headers
+/// (`Retry-After`, the run-start limiter's `X-RateLimit-*`).
+#[derive(Debug)]
+pub struct V2Error {
+    pub status: StatusCode,
+    pub message: String,
+    pub details: Option<Value>,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// The v2 `error.code` for a status (`v2/errors.py`).
+pub fn v2_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        402 => "payment_required",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        409 => "conflict",
+        413 => "payload_too_large",
+        422 => "validation_error",
+        428 => "precondition_required",
+        429 => "rate_limit_exceeded",
+        502 => "upstream_error",
+        503 => "service_unavailable",
+        code if (400..500).contains(&code) => "request_failed",
+        _ => "internal_error",
+    }
+}
+
+/// The v2 envelope body.
+pub fn v2_envelope(status: StatusCode, message: &str, details: Option<&Value>) -> Value {
+    json!({"error": {"code": v2_code(status), "message": message, "details": details}})
+}
+
+/// The internal app's body for an unhandled exception (500).
+pub fn internal_failure_body(method: &str, path: &str, detail: &str) -> Value {
+    json!({
+        "message": format!("Failed to process {method} {path}"),
+        "detail": detail,
+        "hint": "Check server logs and dependent services.",
+    })
 }
 
 impl Error {
@@ -42,6 +96,30 @@ impl Error {
     }
     pub fn page(status: StatusCode, message: impl Into<String>) -> Self {
         Self::Page { status, message: message.into() }
+    }
+    /// A v2 error with no details.
+    pub fn v2(status: StatusCode, message: impl Into<String>) -> Self {
+        Self::V2(Box::new(V2Error { status, message: message.into(), details: None, headers: Vec::new() }))
+    }
+    /// A v2 422: `Invalid data for <METHOD> <full path>` with `details.errors`.
+    pub fn v2_validation(method: &str, path: &str, errors: Vec<Value>) -> Self {
+        Self::V2(Box::new(V2Error {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!("Invalid data for {method} {path}"),
+            details: Some(json!({ "errors": errors })),
+            headers: Vec::new(),
+        }))
+    }
+    /// An internal-app `{"detail"}` error.
+    pub fn detail(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self::Detail { status, detail: detail.into() }
+    }
+    /// Add a response header (v2 errors only; ignored otherwise).
+    pub fn with_header(mut self, name: HeaderName, value: &str) -> Self {
+        if let (Error::V2(e), Ok(v)) = (&mut self, HeaderValue::from_str(value)) {
+            e.headers.push((name, v));
+        }
+        self
     }
 }
 
@@ -86,6 +164,24 @@ impl IntoResponse for Error {
                 (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({"detail": "Internal server error"})))
                     .into_response()
             }
+            Error::V2(e) => {
+                let V2Error { status, message, details, headers } = *e;
+                let mut resp = (status, axum::Json(v2_envelope(status, &message, details.as_ref()))).into_response();
+                for (name, value) in headers {
+                    resp.headers_mut().insert(name, value);
+                }
+                resp
+            }
+            Error::Detail { status, detail } => (status, axum::Json(json!({ "detail": detail }))).into_response(),
+            Error::InternalValidation { method, path, errors } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(json!({
+                    "message": format!("Invalid data for {method} {path}"),
+                    "detail": errors,
+                    "hint": "Ensure the request matches the API schema.",
+                })),
+            )
+                .into_response(),
         }
     }
 }

@@ -41,7 +41,12 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:34rem;margi
 button{padding:.5rem 1rem;margin:.25rem .25rem .25rem 0;cursor:pointer}\
 .error{color:#b00020}.muted{color:#666}label{display:block;margin:.5rem 0}\
 input[type=email],input[type=password],input[type=text]{width:100%;padding:.4rem;box-sizing:border-box}\
-header{font-weight:600;margin-bottom:1rem}";
+header{font-weight:600;margin-bottom:1rem}\
+.card{border:1px solid #ddd;border-radius:10px;padding:1rem 1.25rem;margin:1rem 0;box-shadow:0 1px 3px rgba(0,0,0,.06)}\
+.card h1{font-size:1.4rem;margin-top:.25rem}fieldset.card legend{font-weight:600;padding:0 .35rem}\
+button{border:1px solid #1a56db;background:#1a56db;color:#fff;border-radius:6px}\
+button.secondary{background:#fff;color:#1a56db}button:disabled{opacity:.45;cursor:not-allowed}\
+#authorize-scopes li,#missing-params li,#invalid-scopes li{margin:.3rem 0}";
 
 /// A complete page; `body` must already be escaped HTML.
 pub fn page(title: &str, body: &str) -> String {

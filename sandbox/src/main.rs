@@ -18,7 +18,12 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    tracing::info!(url = running.base_url(), "sandbox ready");
+    tracing::info!(
+        url = running.base_url(),
+        live_api = running.live_api_url(),
+        live_pages = running.live_pages_url(),
+        "sandbox ready"
+    );
     shutdown_signal().await;
     running.shutdown().await;
     std::process::ExitCode::SUCCESS

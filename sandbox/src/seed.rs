@@ -1,4 +1,5 @@
-//! The fixed seed data of PRODUCT.md §6 (client, users, credentials) and the demo agents.
+//! The fixed seed data of PRODUCT.md §6 (client, users, credentials) and the demo agents; the
+//! live profile's own seed (OAuth apps) is in `live::seed`, sharing these users and credentials.
 
 use crate::state::model::{Client, Credential, User};
 use crate::state::{Db, now_iso};
@@ -7,6 +8,12 @@ pub const CLIENT_ID: &str = "dev-client";
 pub const CLIENT_SECRET: &str = "dev-client-secret";
 pub const WEBHOOK_SECRET: &str = "whsec_dev";
 pub const CALLBACK_PATH: &str = "/api/autogpt/callback";
+
+/// Provider scopes of alice's seeded Google credential (enough for the live `gmail` agent).
+pub const ALICE_GOOGLE_SCOPES: &[&str] =
+    &["email", "profile", "openid", "https://www.googleapis.com/auth/gmail.readonly"];
+/// Provider scopes of alice's seeded GitHub credential.
+pub const ALICE_GITHUB_SCOPES: &[&str] = &["repo", "read:user"];
 
 /// Demo agents: (id, name, description).
 pub const AGENTS: &[(&str, &str, &str)] = &[
@@ -52,9 +59,10 @@ pub fn seeded(extra_origins: &[String], extra_redirect_uris: &[String]) -> Db {
         webhook_secret: Some(WEBHOOK_SECRET.into()),
         active: true,
     });
-    for (id, email, name, password, key) in [
-        ("user-alice", "alice@example.com", "Alice Example", "alice-password", "agpt_alice_dev_key"),
-        ("user-bob", "bob@example.com", "Bob Example", "bob-password", "agpt_bob_dev_key"),
+    for (id, email, name, password, key, timezone) in [
+        ("user-alice", "alice@example.com", "Alice Example", "alice-password", "agpt_alice_dev_key", "Europe/Berlin"),
+        // Bob never set a time zone: the live `GET /me` shows the platform's literal `not-set`.
+        ("user-bob", "bob@example.com", "Bob Example", "bob-password", "agpt_bob_dev_key", "not-set"),
     ] {
         db.users.push(User {
             id: id.into(),
@@ -63,19 +71,25 @@ pub fn seeded(extra_origins: &[String], extra_redirect_uris: &[String]) -> Db {
             password: password.into(),
             api_key: key.into(),
             updated_at: now.clone(),
+            timezone: timezone.into(),
         });
     }
-    for (provider, label) in
-        [("google", "alice@gmail.example"), ("github", "alice-gh"), ("notion", "Alice's workspace")]
-    {
+    for (provider, label, username, scopes) in [
+        ("google", "alice@gmail.example", "alice@gmail.example", ALICE_GOOGLE_SCOPES),
+        ("github", "alice-gh", "alice-gh", ALICE_GITHUB_SCOPES),
+        ("notion", "Alice's workspace", "Alice Example", &[][..]),
+    ] {
         db.credentials.push(Credential {
             id: format!("cred-alice-{provider}"),
             user_id: "user-alice".into(),
             provider: provider.into(),
             label: label.into(),
             created_at: now.clone(),
+            username: Some(username.into()),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
         });
     }
+    db.live = crate::live::seed::seeded(extra_origins, extra_redirect_uris);
     db
 }
 

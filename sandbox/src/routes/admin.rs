@@ -1,11 +1,17 @@
-//! The loopback-only admin API for tests under `/__admin/`: deliveries, grant revocation, token
-//! expiry, fault injection, settings, reset, snapshot. JSON in and out.
+//! The admin API for tests under `/__admin/` (on the guide origin and the live backend origin):
+//! deliveries, grant revocation, token expiry, credentials, fault injection, settings, reset,
+//! snapshot, and the live profile's switches under `/__admin/live`. JSON in and out.
+//!
+//! Guarded against the developer's own browser (issue 11, item 10): only loopback peers, only
+//! the sandbox's own `Host` names (DNS rebinding), no foreign `Origin`, and POSTs only with
+//! `Content-Type: application/json` (a page can send `text/plain` cross-origin without a
+//! preflight, never JSON).
 
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,7 +23,7 @@ use serde_json::{Value, json};
 use crate::config::Quirks;
 use crate::error::Error;
 use crate::state::model::TokenKind;
-use crate::state::{AppState, Fault, lock, now_iso, now_ms, random_uuid};
+use crate::state::{AppState, Fault, Settings, lock, now_iso, now_ms, random_uuid};
 use crate::{seed, webhooks};
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -32,23 +38,80 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/settings", get(settings).post(update_settings))
         .route("/reset", post(reset))
         .route("/snapshot", post(snapshot))
-        .layer(middleware::from_fn_with_state(state, loopback_only))
+        .route("/credentials", get(credentials))
+        .route("/credentials/{id}/delete", post(delete_credential))
+        .nest("/live", crate::live::admin::router())
+        .layer(middleware::from_fn_with_state(state, guard))
 }
 
-/// Only peers on the loopback interface may use the admin API.
-async fn loopback_only(
-    State(_): State<AppState>,
+/// Loopback peers only, the sandbox's own host names and origins only, JSON POSTs only.
+async fn guard(
+    State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
     next: Next,
 ) -> Response {
-    if !peer.ip().is_loopback() {
-        return Error::forbidden("Admin API is loopback only").into_response();
+    if let Err(refusal) = admissible(&state, peer, &req) {
+        tracing::warn!(%refusal, "admin request refused");
+        return Error::forbidden(refusal).into_response();
     }
     next.run(req).await
 }
 
-fn parse<T: DeserializeOwned + Default>(body: &Bytes) -> Result<T, Error> {
+fn admissible(state: &AppState, peer: SocketAddr, req: &Request) -> Result<(), String> {
+    if !peer.ip().is_loopback() {
+        return Err("Admin API is loopback only".into());
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()));
+    // No Host at all is no browser (HTTP/1.1 browsers always send it).
+    if let Some(host) = host
+        && !own_host(state, &host)
+    {
+        return Err(format!("Admin API: Host {host:?} is not one of the sandbox's own (DNS rebinding protection)"));
+    }
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("<unreadable>");
+        if !state.own_origins().contains(&origin) {
+            return Err(format!("Admin API: cross-origin request from {origin:?} refused"));
+        }
+    }
+    if req.method() == Method::POST {
+        let media = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase());
+        if media.as_deref() != Some("application/json") {
+            return Err("Admin API: POST requests need Content-Type: application/json".into());
+        }
+    }
+    Ok(())
+}
+
+/// The host part of a `Host` value is a loopback name or the host of one of the public URLs.
+fn own_host(state: &AppState, host: &str) -> bool {
+    let name = |authority: &str| {
+        url::Url::parse(&format!("http://{authority}")).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+    };
+    let Some(asked) = name(host) else {
+        return false;
+    };
+    let loopback = ["127.0.0.1", "localhost", "[::1]"];
+    loopback.contains(&asked.as_str())
+        || state.own_origins().iter().any(|o| {
+            url::Url::parse(o).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase)).as_deref()
+                == Some(asked.as_str())
+        })
+}
+
+/// A JSON body (empty = the type's default).
+pub fn parse<T: DeserializeOwned + Default>(body: &Bytes) -> Result<T, Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
@@ -147,6 +210,8 @@ struct FaultBody {
     delay_ms: Option<u64>,
     drop: bool,
     count: Option<u32>,
+    until_cleared: bool,
+    origin: Option<String>,
 }
 
 /// `GET /__admin/faults` → active faults.
@@ -154,8 +219,10 @@ async fn faults(State(state): State<AppState>) -> Json<Value> {
     Json(json!(*lock(&state.faults)))
 }
 
-/// `POST /__admin/faults` `{"route","method"?,"status"?,"delay_ms"?,"drop"?,"count"?=1}` → the fault.
-/// `route` is an exact path or a prefix ending in `*`.
+/// `POST /__admin/faults` `{"route","method"?,"status"?,"delay_ms"?,"drop"?,"count"?=1,
+/// "until_cleared"?=false,"origin"?}` → the fault. `route` is a path pattern in which `*` matches
+/// anything (a trailing `*` is a prefix); `origin` limits it to one listener (`guide`, `live_api`,
+/// `live_pages`). On the live backend a status answers in the route's own error shape.
 async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, Error> {
     let b: FaultBody = parse(&body)?;
     if !b.route.starts_with('/') {
@@ -167,6 +234,11 @@ async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Json<Va
     if let Some(s) = b.status {
         StatusCode::from_u16(s).map_err(|_| Error::bad_request("invalid status"))?;
     }
+    if let Some(o) = &b.origin
+        && !matches!(o.as_str(), "guide" | "live_api" | "live_pages")
+    {
+        return Err(Error::bad_request("origin must be guide, live_api or live_pages"));
+    }
     let fault = Fault {
         id: random_uuid(),
         route: b.route,
@@ -175,6 +247,8 @@ async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Json<Va
         delay_ms: b.delay_ms,
         drop: b.drop,
         remaining: b.count.unwrap_or(1).max(1),
+        until_cleared: b.until_cleared,
+        origin: b.origin,
     };
     lock(&state.faults).push(fault.clone());
     Ok(Json(json!(fault)))
@@ -188,7 +262,7 @@ async fn clear_faults(State(state): State<AppState>) -> Json<Value> {
     Json(json!({"cleared": n}))
 }
 
-/// `GET /__admin/settings` → `{"quirks":{...},"time_factor","access_token_ttl_secs","refresh_token_ttl_secs","token_rate_limit"}`
+/// `GET /__admin/settings` → `{"quirks":{...},"time_factor","access_token_ttl_secs","refresh_token_ttl_secs","token_rate_limit","live":{...}}`
 async fn settings(State(state): State<AppState>) -> Json<Value> {
     Json(json!(state.settings()))
 }
@@ -230,22 +304,32 @@ async fn update_settings(State(state): State<AppState>, body: Bytes) -> Result<J
     Ok(Json(json!(*s)))
 }
 
-/// `POST /__admin/reset` → `{"reset": true}`: seed data, settings from the start config, no
-/// faults, no rate-limit history.
+/// `POST /__admin/reset` → `{"reset": true}`: seed data (both profiles), settings from the
+/// start config, no faults, no rate-limit history.
 async fn reset(State(state): State<AppState>) -> Json<Value> {
     let cfg = &state.config;
     *state.db() = seed::seeded(&cfg.extra_client_origins, &cfg.extra_redirect_uris);
-    {
-        let mut s = lock(&state.settings);
-        s.quirks = cfg.quirks.clone();
-        s.time_factor = cfg.time_factor;
-        s.access_token_ttl_secs = cfg.access_token_ttl.as_secs();
-        s.refresh_token_ttl_secs = cfg.refresh_token_ttl.as_secs();
-        s.token_rate_limit = cfg.token_rate_limit;
-    }
+    *lock(&state.settings) = Settings::from_config(cfg);
     lock(&state.faults).clear();
     lock(&state.rate).clear();
+    lock(&state.live_rate).clear();
     Json(json!({"reset": true}))
+}
+
+/// `GET /__admin/credentials` → every provider credential (shared by both profiles).
+async fn credentials(State(state): State<AppState>) -> Json<Value> {
+    Json(json!(state.db().credentials))
+}
+
+/// `POST /__admin/credentials/{id}/delete` → `{"deleted": id, "revoked_grants": n}`: the
+/// credential disappears for both profiles (live runs that need it fail in their block); guide
+/// grants on it are revoked with `grant.revoked` webhooks.
+async fn delete_credential(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, Error> {
+    if !state.db().credentials.iter().any(|c| c.id == id) {
+        return Err(Error::not_found("Credential not found"));
+    }
+    let revoked = crate::routes::external::grants::delete_credential_and_revoke(&state, &id);
+    Ok(Json(json!({"deleted": id, "revoked_grants": revoked})))
 }
 
 /// `POST /__admin/snapshot` → `{"saved": bool}` (false without a data file).

@@ -194,8 +194,10 @@ pub async fn provider_consent_submit(
         id: format!("cred-{}", random_uuid()),
         user_id: req.user_id.clone(),
         provider: req.provider.clone(),
+        username: Some(label.clone()),
         label,
         created_at: now_iso(),
+        scopes: Vec::new(),
     };
     let id = cred.id.clone();
     state.db().credentials.push(cred);

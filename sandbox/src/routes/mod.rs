@@ -1,5 +1,5 @@
-//! The router, plus what several routes share: the platform session cookie, Origin checks and
-//! the fault-injection layer driven by the admin API.
+//! The guide contract's router, plus what several routes share: the platform session cookie,
+//! Origin checks and the fault-injection layer driven by the admin API (on all three listeners).
 
 pub mod admin;
 pub mod connect;
@@ -47,7 +47,7 @@ pub fn router(state: AppState) -> Router {
         )
         .nest("/api/external/v1", documented_api)
         .nest("/external-api/v1", external)
-        .layer(middleware::from_fn_with_state(state.clone(), inject_faults))
+        .layer(middleware::from_fn_with_state((state.clone(), Listener::Guide), inject_faults))
         .nest("/__admin", admin::router(state.clone()))
         .with_state(state)
 }
@@ -60,31 +60,73 @@ async fn documented_api_gate(State(state): State<AppState>, req: Request, next: 
     next.run(req).await
 }
 
+/// The three listeners, as fault injection (`origin` of a fault) names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    Guide,
+    LiveApi,
+    LivePages,
+}
+
+impl Listener {
+    pub fn name(self) -> &'static str {
+        match self {
+            Listener::Guide => "guide",
+            Listener::LiveApi => "live_api",
+            Listener::LivePages => "live_pages",
+        }
+    }
+}
+
+/// `*` matches any run of characters (including `/`); everything else literally.
+pub fn glob_matches(pattern: &str, path: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == path;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !path.starts_with(first) || path.len() < first.len() + last.len() || !path.ends_with(last) {
+        return false;
+    }
+    let mut rest = &path[first.len()..path.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(i) => rest = &rest[i + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 /// Apply the first matching admin-injected fault: delay, status, or a dropped connection.
-async fn inject_faults(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn inject_faults(
+    State((state, listener)): State<(AppState, Listener)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_owned();
     let method = req.method().as_str().to_owned();
     let fault = {
         let mut faults = lock(&state.faults);
         let found = faults.iter_mut().find(|f| {
-            f.remaining > 0
+            (f.until_cleared || f.remaining > 0)
+                && f.origin.as_deref().is_none_or(|o| o == listener.name())
                 && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(&method))
-                && match f.route.strip_suffix('*') {
-                    Some(prefix) => path.starts_with(prefix),
-                    None => f.route == path,
-                }
+                && glob_matches(&f.route, &path)
         });
         let fault = found.map(|f| {
-            f.remaining -= 1;
+            if !f.until_cleared {
+                f.remaining -= 1;
+            }
             f.clone()
         });
-        faults.retain(|f| f.remaining > 0);
+        faults.retain(|f| f.until_cleared || f.remaining > 0);
         fault
     };
     let Some(fault) = fault else {
         return next.run(req).await;
     };
-    tracing::info!(route = %fault.route, "injecting fault");
+    tracing::info!(route = %fault.route, listener = listener.name(), "injecting fault");
     if let Some(ms) = fault.delay_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
@@ -101,7 +143,15 @@ async fn inject_faults(State(state): State<AppState>, req: Request, next: Next) 
     }
     if let Some(code) = fault.status {
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return (status, axum::Json(serde_json::json!({"detail": "Injected fault"}))).into_response();
+        return match listener {
+            Listener::Guide => (status, axum::Json(serde_json::json!({"detail": "Injected fault"}))).into_response(),
+            Listener::LiveApi => crate::live::fault_response(&method, &path, status),
+            Listener::LivePages => {
+                let mut resp = crate::error::Error::page(status, "Injected fault").into_response();
+                *resp.status_mut() = status;
+                resp
+            }
+        };
     }
     next.run(req).await
 }

@@ -12,6 +12,8 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Quirks};
+use crate::live::model::LiveDb;
+use crate::live::settings::LiveSettings;
 use model::*;
 
 /// All records. Serialisable as the optional data-file snapshot.
@@ -34,6 +36,8 @@ pub struct Db {
     pub deliveries: Vec<Delivery>,
     /// (user_id, client_id) → webhook URLs seen on executions, most recent first.
     pub webhook_urls: Vec<(String, String, Vec<String>)>,
+    /// The live profile's records (OAuth apps, opaque tokens, runs, reviews...).
+    pub live: LiveDb,
 }
 
 impl Db {
@@ -71,32 +75,71 @@ pub struct Settings {
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
     pub token_rate_limit: u32,
+    /// The live profile's switches (`/__admin/live/settings`).
+    pub live: LiveSettings,
+}
+
+impl Settings {
+    /// The settings a fresh start (or `POST /__admin/reset`) begins with.
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            quirks: config.quirks.clone(),
+            time_factor: config.time_factor,
+            access_token_ttl_secs: config.access_token_ttl.as_secs(),
+            refresh_token_ttl_secs: config.refresh_token_ttl.as_secs(),
+            token_rate_limit: config.token_rate_limit,
+            live: config.live.clone(),
+        }
+    }
 }
 
 /// A fault injected on a route by the admin API.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Fault {
     pub id: String,
-    /// Exact path, or a prefix when it ends with `*`.
+    /// Path pattern: `*` matches any run of characters (so a trailing `*` is a prefix match).
     pub route: String,
     pub method: Option<String>,
     pub status: Option<u16>,
     pub delay_ms: Option<u64>,
     #[serde(default)]
     pub drop: bool,
-    /// Requests still to affect.
+    /// Requests still to affect (ignored when `until_cleared`).
     pub remaining: u32,
+    /// Affects every matching request until `DELETE /__admin/faults`.
+    #[serde(default)]
+    pub until_cleared: bool,
+    /// Only on this listener: `guide`, `live_api` or `live_pages` (all when absent).
+    #[serde(default)]
+    pub origin: Option<String>,
+}
+
+/// The public base URLs of the three listeners.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    /// The guide contract's origin (`public_url`).
+    pub guide: String,
+    /// The live backend: `/api/oauth/*`, `/external-api/v2`.
+    pub live_api: String,
+    /// The live browser pages: `/login`, `/auth/authorize`, the setup wizard.
+    pub live_pages: String,
 }
 
 pub struct Inner {
     pub config: Config,
     pub public_url: String,
+    pub live_api_url: String,
+    pub live_pages_url: String,
     pub db: Mutex<Db>,
     pub settings: Mutex<Settings>,
     pub faults: Mutex<Vec<Fault>>,
     pub rate: Mutex<HashMap<String, VecDeque<Instant>>>,
+    pub live_rate: Mutex<RateCounters>,
     pub http: reqwest::Client,
 }
+
+/// Live fixed-window counters: (user id, limiter) → (window index, count).
+pub type RateCounters = HashMap<(String, &'static str), (u64, u32)>;
 
 /// Cheap-to-clone handle to everything.
 #[derive(Clone)]
@@ -115,14 +158,8 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AppState {
-    pub fn new(config: Config, public_url: String, db: Db) -> Result<Self, reqwest::Error> {
-        let settings = Settings {
-            quirks: config.quirks.clone(),
-            time_factor: config.time_factor,
-            access_token_ttl_secs: config.access_token_ttl.as_secs(),
-            refresh_token_ttl_secs: config.refresh_token_ttl.as_secs(),
-            token_rate_limit: config.token_rate_limit,
-        };
+    pub fn new(config: Config, urls: Urls, db: Db) -> Result<Self, reqwest::Error> {
+        let settings = Settings::from_config(&config);
         // Built once: redirects are never followed for webhooks, and every call has a timeout.
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -132,13 +169,26 @@ impl AppState {
             .build()?;
         Ok(Self(Arc::new(Inner {
             config,
-            public_url,
+            public_url: urls.guide,
+            live_api_url: urls.live_api,
+            live_pages_url: urls.live_pages,
             db: Mutex::new(db),
             settings: Mutex::new(settings),
             faults: Mutex::new(Vec::new()),
             rate: Mutex::new(HashMap::new()),
+            live_rate: Mutex::new(HashMap::new()),
             http,
         })))
+    }
+
+    /// The live switches.
+    pub fn live_settings(&self) -> LiveSettings {
+        lock(&self.settings).live.clone()
+    }
+
+    /// The three listeners' origins (the admin API's own origins).
+    pub fn own_origins(&self) -> [&str; 3] {
+        [&self.public_url, &self.live_api_url, &self.live_pages_url]
     }
 
     pub fn db(&self) -> MutexGuard<'_, Db> {

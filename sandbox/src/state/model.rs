@@ -23,6 +23,13 @@ pub struct User {
     pub password: String,
     pub api_key: String,
     pub updated_at: String,
+    /// IANA time zone, or the platform's literal `not-set` (live `GET /me`).
+    #[serde(default = "not_set")]
+    pub timezone: String,
+}
+
+fn not_set() -> String {
+    "not-set".to_owned()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,6 +39,12 @@ pub struct Credential {
     pub provider: String,
     pub label: String,
     pub created_at: String,
+    /// The provider account's user name (live `CredentialInfo.username`).
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Provider-native OAuth scopes the credential carries (live wizard and requirements).
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -69,7 +69,7 @@ async fn item31_concurrent_calls_on_two_replicas_refresh_once_and_keep_the_grant
     let alice = signed_in(&a).await;
     // ...while refreshed ones live an hour, so exactly one refresh satisfies all of them.
     let admin = reqwest::Client::new().post(format!("{}/__admin/settings", a.platform.base_url()));
-    let r = admin.body(json!({"access_token_ttl_secs": 3600}).to_string()).send().await.unwrap();
+    let r = admin.json(&json!({"access_token_ttl_secs": 3600})).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 
     let public = a.url.clone();

@@ -78,13 +78,20 @@ pub async fn delete_credential(
     if !g.permissions.iter().any(|p| p == "delete") {
         return Err(Error::forbidden("Grant does not allow deleting the credential"));
     }
+    delete_credential_and_revoke(&state, &g.credential_id);
+    Ok(Json(json!({"message": "Credential deleted"})))
+}
+
+/// Delete a credential, revoke every active grant on it and send `grant.revoked` for each;
+/// returns how many grants were revoked.
+pub fn delete_credential_and_revoke(state: &AppState, credential_id: &str) -> usize {
     let revoked: Vec<Grant> = {
         let mut db = state.db();
-        db.credentials.retain(|c| c.id != g.credential_id);
+        db.credentials.retain(|c| c.id != credential_id);
         let now = now_iso();
         db.grants
             .iter_mut()
-            .filter(|x| x.credential_id == g.credential_id && x.revoked_at.is_none())
+            .filter(|x| x.credential_id == credential_id && x.revoked_at.is_none())
             .map(|x| {
                 x.revoked_at = Some(now.clone());
                 x.clone()
@@ -92,7 +99,7 @@ pub async fn delete_credential(
             .collect()
     };
     for r in &revoked {
-        webhooks::emit_grant_revoked(&state, r);
+        webhooks::emit_grant_revoked(state, r);
     }
-    Ok(Json(json!({"message": "Credential deleted"})))
+    revoked.len()
 }
