@@ -73,6 +73,13 @@ pub struct BackendSettings {
     pub production: bool,
     /// Background upkeep.
     pub upkeep: UpkeepSettings,
+    /// This instance's name, stable across restarts (it owns webhook leases; a restarted
+    /// instance releases what its previous incarnation held).
+    pub instance_id: String,
+    /// A session's absolute lifetime, whatever its activity (checklist 40's companion).
+    pub session_max_age: Duration,
+    /// Budgets for platform token calls.
+    pub token_budget: crate::tokens::TokenBudget,
 }
 
 /// The settings a service reads at run time (the secrets stay inside the clients).
@@ -96,6 +103,8 @@ pub struct ServiceConfig {
     pub production: bool,
     /// Background upkeep.
     pub upkeep: UpkeepSettings,
+    /// A session's absolute lifetime.
+    pub session_max_age: Duration,
 }
 
 /// Why the services could not be built: only I/O (the settings were validated before).
@@ -133,6 +142,10 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     /// The platform's issuer, from discovery (checklist 24).
     pub issuer: IssuerCache,
+    /// This instance's name (owner of webhook leases).
+    pub instance: String,
+    /// Seals the sign-in transaction cookie (a key of its own, derived from `APP_SECRET`).
+    pub sign_in_seal: crate::crypto::Sealer,
 }
 
 impl Context {
@@ -157,8 +170,13 @@ impl Context {
         let api =
             ExternalApiClient::new(transport.clone(), settings.platform.clone(), ApiBasePath::new(&settings.api_base));
         let issuer = IssuerCache::new(transport, settings.platform.clone());
-        let tokens =
-            TokenManager::new(storage.clone(), PlatformRefresher::new(oauth.clone(), clock.clone()), clock.clone());
+        let tokens = TokenManager::with_config(
+            storage.clone(),
+            PlatformRefresher::new(oauth.clone(), clock.clone()),
+            clock.clone(),
+            crate::TokenManagerConfig { budget: settings.token_budget, ..Default::default() },
+        );
+        let sign_in_seal = crate::crypto::Sealer::new(&settings.app_secret, crate::crypto::Purpose::SignInTransaction);
         let webhooks = WebhookVerifier::new(settings.webhook_secrets).with_freshness_window(settings.webhook_window);
         Ok(Self(Arc::new(Inner {
             config: ServiceConfig {
@@ -171,6 +189,7 @@ impl Context {
                 providers: settings.providers,
                 production: settings.production,
                 upkeep: settings.upkeep,
+                session_max_age: settings.session_max_age,
             },
             storage,
             tokens,
@@ -180,6 +199,8 @@ impl Context {
             webhooks,
             clock,
             issuer,
+            instance: settings.instance_id,
+            sign_in_seal,
         })))
     }
 

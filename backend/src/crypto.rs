@@ -75,10 +75,15 @@ impl TokenCipher {
 
     /// Derives the encryption key from validated key material (cannot fail).
     pub fn from_secret(secret: &AppSecret) -> Self {
-        let key_material = secret.0.as_slice();
+        Self::derived(secret, HKDF_INFO)
+    }
+
+    /// A cipher under a key of its own for `info`: keys for different purposes are
+    /// independent, so a ciphertext made for one can never be opened as another.
+    fn derived(secret: &AppSecret, info: &[u8]) -> Self {
         let mut key = [0u8; 32];
-        Hkdf::<Sha256>::new(None, key_material)
-            .expand(HKDF_INFO, &mut key)
+        Hkdf::<Sha256>::new(None, secret.0.as_slice())
+            .expand(info, &mut key)
             .expect("32 bytes is a valid HKDF-SHA256 output length");
         Self { aead: Arc::new(ChaCha20Poly1305::new(Key::from_slice(&key))) }
     }
@@ -126,6 +131,57 @@ impl fmt::Debug for TokenCipher {
     }
 }
 
+/// What a [`Sealer`] seals (each purpose has its own key and AAD).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// The sign-in transaction cookie (state, PKCE verifier, mode, return path).
+    SignInTransaction,
+}
+
+impl Purpose {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Self::SignInTransaction => b"autogpt-connect sign-in transaction cookie v1",
+        }
+    }
+}
+
+/// Seals small values that travel outside the server (in a cookie) as base64url text:
+/// ChaCha20-Poly1305 under a key derived from `APP_SECRET` for one [`Purpose`], which is also
+/// the AAD. The browser can neither read nor alter what it carries.
+#[derive(Clone)]
+pub struct Sealer {
+    cipher: TokenCipher,
+    purpose: Purpose,
+}
+
+impl Sealer {
+    /// A sealer for `purpose`.
+    pub fn new(secret: &AppSecret, purpose: Purpose) -> Self {
+        Self { cipher: TokenCipher::derived(secret, purpose.label()), purpose }
+    }
+
+    /// `plaintext`, sealed, as base64url without padding.
+    pub fn seal(&self, plaintext: &[u8]) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.cipher.seal(plaintext, self.purpose.label()))
+    }
+
+    /// What [`Sealer::seal`] sealed; `None` for anything else (tampered, another key or
+    /// purpose, not base64url).
+    pub fn open(&self, sealed: &str) -> Option<Vec<u8>> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        self.cipher.open(&bytes, self.purpose.label()).ok()
+    }
+}
+
+impl fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sealer").field("purpose", &self.purpose).finish_non_exhaustive()
+    }
+}
+
 /// AAD naming where a ciphertext lives. NUL separators keep `("a", "b:c")` and `("a:b", "c")`
 /// distinct; ids and names never contain NUL.
 fn field_aad(table: &str, row_id: &str, column: &str) -> Vec<u8> {
@@ -156,6 +212,28 @@ pub(crate) fn random_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn item4_sealed_values_open_only_with_their_key_and_purpose() {
+        let secret = AppSecret::new(vec![7u8; 32]).unwrap();
+        let sealer = Sealer::new(&secret, Purpose::SignInTransaction);
+        let sealed = sealer.seal(b"state and verifier");
+        assert!(
+            !sealed.contains("verifier") && sealed.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+        );
+        assert_eq!(sealer.open(&sealed).unwrap(), b"state and verifier");
+        // Another APP_SECRET, the token cipher's key, a flipped byte, garbage: all refused.
+        let other = Sealer::new(&AppSecret::new(vec![8u8; 32]).unwrap(), Purpose::SignInTransaction);
+        assert!(other.open(&sealed).is_none());
+        use base64::Engine as _;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&sealed).unwrap();
+        assert!(TokenCipher::from_secret(&secret).open(&raw, Purpose::SignInTransaction.label()).is_err());
+        let mut flipped = raw.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert!(sealer.open(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(flipped)).is_none());
+        assert!(sealer.open("not base64!").is_none() && sealer.open("").is_none());
+        assert!(!format!("{sealer:?}").contains('7'));
+    }
 
     fn cipher() -> TokenCipher {
         TokenCipher::new(&[7u8; 32]).unwrap()

@@ -60,6 +60,9 @@ pub enum AppEvent {
         /// Its provider.
         provider: Provider,
     },
+    /// The user signed out (in some session): every session of the connection has ended, so
+    /// its open event streams end too.
+    SignedOut,
 }
 
 /// An event addressed to one connection.

@@ -24,11 +24,11 @@ pub mod testing;
 #[cfg(test)]
 mod tests;
 
-pub use caller::{Access, Caller, Mutate, Read, Visitor};
+pub use caller::{Access, Caller, Mutate, Read, SameOrigin, Visitor};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::{BackendSettings, BuildError, ConnectProvider, Context, ServiceConfig, UpkeepSettings};
 pub use crypto::{AppSecret, CryptoError, TokenCipher, state_hash};
 pub use error::ServiceError;
 pub use events::{AppEvent, BusEvent, EventBus};
 pub use storage::{Backend, ConnectionId, ConnectionStatus, Storage, StorageError};
-pub use tokens::{RefreshError, Refresher, TokenError, TokenManager, TokenManagerConfig};
+pub use tokens::{RefreshError, Refresher, TokenBudget, TokenError, TokenManager, TokenManagerConfig};

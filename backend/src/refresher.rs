@@ -27,7 +27,11 @@ impl Refresher for PlatformRefresher {
         match self.oauth.refresh(token, self.clock.now()).await {
             Ok(tokens) => Ok(tokens),
             Err(e) if e.requires_reconnect() => Err(RefreshError::InvalidGrant),
-            Err(e) => Err(RefreshError::Other(e.to_string())),
+            // The answer did not parse but named the rotated refresh token (issue 11 item 7).
+            Err(e) => match e.rotated_refresh_token() {
+                Some(rotated) => Err(RefreshError::Rotated(rotated.clone())),
+                None => Err(RefreshError::Other(e.to_string())),
+            },
         }
     }
 }

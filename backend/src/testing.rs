@@ -129,3 +129,35 @@ macro_rules! both_backends {
         }
     )*};
 }
+
+/// How many rows `table` holds (tests that prove a request wrote nothing durable).
+pub async fn count_rows(storage: &Storage, table: &str) -> i64 {
+    assert!(table.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "a table name");
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(storage.pool()).await.unwrap()
+}
+
+/// A row lock held by another database session (PostgreSQL), until [`RowLock::release`]:
+/// whatever must update that row waits meanwhile (tests of work held up by the database).
+pub struct RowLock(Option<sqlx::PgConnection>);
+
+impl RowLock {
+    /// Ends the locking transaction.
+    pub async fn release(&mut self) {
+        if let Some(mut conn) = self.0.take() {
+            let _ = conn.execute("ROLLBACK").await;
+            let _ = conn.close().await;
+        }
+    }
+}
+
+/// Locks the `executions` row of `execution_id` in `db` (PostgreSQL only).
+pub async fn lock_execution_row(db: &TestDb, execution_id: &str) -> RowLock {
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("a second PostgreSQL connection");
+    conn.execute("BEGIN").await.unwrap();
+    sqlx::query("SELECT execution_id FROM executions WHERE execution_id = $1 FOR UPDATE")
+        .bind(execution_id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    RowLock(Some(conn))
+}

@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,6 +28,10 @@ pub enum RefreshError {
     /// `invalid_grant`: the refresh token is dead (revoked, expired, reused). Final.
     #[error("refresh token rejected (invalid_grant)")]
     InvalidGrant,
+    /// The platform rotated the refresh token but the rest of its answer did not parse: the
+    /// new refresh token must be kept (the old one is revoked), the old access token stays.
+    #[error("token refresh answer unreadable; the rotated refresh token was recovered")]
+    Rotated(RefreshToken),
     /// Anything else (network, 5xx, unexpected body): the tokens may still be good.
     #[error("token refresh failed: {0}")]
     Other(String),
@@ -59,9 +64,52 @@ pub enum TokenError {
     /// Another replica held the refresh lease past the wait deadline.
     #[error("timed out waiting for a concurrent token refresh")]
     RefreshTimeout,
+    /// The budget of platform token calls is spent for now (our own 429: the platform's
+    /// token limit is per client, so one user must not spend everyone's sign-ins).
+    #[error("too many token refreshes; try again in a minute")]
+    Budget,
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// How many refreshes this app makes at most (per process). The platform limits token calls
+/// per *client* (the sandbox: 20 a minute), and sign-ins need that same endpoint: refreshes
+/// are capped below it, globally and per connection, so sign-ins always keep headroom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenBudget {
+    /// Refreshes per minute, all connections together.
+    pub global_per_minute: NonZeroU32,
+    /// Refreshes per minute for one connection.
+    pub per_connection_per_minute: NonZeroU32,
+}
+
+impl Default for TokenBudget {
+    fn default() -> Self {
+        Self { global_per_minute: NonZeroU32::new(10).unwrap(), per_connection_per_minute: NonZeroU32::new(3).unwrap() }
+    }
+}
+
+struct Limiters {
+    global: governor::DefaultDirectRateLimiter,
+    per_connection: governor::DefaultKeyedRateLimiter<ConnectionId>,
+}
+
+impl Limiters {
+    fn new(budget: TokenBudget) -> Self {
+        Self {
+            global: governor::RateLimiter::direct(governor::Quota::per_minute(budget.global_per_minute)),
+            per_connection: governor::RateLimiter::keyed(governor::Quota::per_minute(budget.per_connection_per_minute)),
+        }
+    }
+
+    /// Spends one refresh of `id`'s budget and of the global one, or refuses.
+    fn allow(&self, id: &ConnectionId) -> bool {
+        if self.per_connection.len() > 10_000 {
+            self.per_connection.retain_recent();
+        }
+        self.per_connection.check_key(id).is_ok() && self.global.check().is_ok()
+    }
 }
 
 /// Tuning of [`TokenManager`].
@@ -77,6 +125,8 @@ pub struct TokenManagerConfig {
     pub wait_timeout: Duration,
     /// How often a waiting replica re-reads the row.
     pub poll_interval: Duration,
+    /// Refreshes allowed per minute.
+    pub budget: TokenBudget,
 }
 
 impl Default for TokenManagerConfig {
@@ -87,6 +137,7 @@ impl Default for TokenManagerConfig {
             refresh_timeout: Duration::from_secs(20),
             wait_timeout: Duration::from_secs(35),
             poll_interval: Duration::from_millis(50),
+            budget: TokenBudget::default(),
         }
     }
 }
@@ -110,6 +161,7 @@ struct Inner<R> {
     /// Lease owner name of this process: random, so two replicas never share it.
     owner: String,
     locks: Mutex<HashMap<ConnectionId, Arc<tokio::sync::Mutex<()>>>>,
+    limiters: Limiters,
     refreshes: AtomicU64,
     lease_waits: AtomicU64,
 }
@@ -136,6 +188,7 @@ impl<R: Refresher> TokenManager<R> {
                 storage,
                 refresher,
                 clock,
+                limiters: Limiters::new(config.budget),
                 config,
                 owner: random_id(),
                 locks: Mutex::new(HashMap::new()),
@@ -182,11 +235,22 @@ impl<R: Refresher> TokenManager<R> {
         self.refresh(id, Want::NewerThan(refused)).await.map(|(token, _)| token)
     }
 
-    /// Refreshes now (`POST /api/autogpt/refresh`) and returns the new expiry (never a token).
-    /// A refresh that another caller completes meanwhile counts as this one.
+    /// Refreshes now and returns the new expiry (never a token). A refresh that another
+    /// caller completes meanwhile counts as this one.
     pub async fn force_refresh(&self, id: &ConnectionId) -> Result<Option<i64>, TokenError> {
         let seen = self.load(id).await?.version;
         self.refresh(id, Want::NewerThan(seen)).await.map(|(_, expires_at)| expires_at)
+    }
+
+    /// `POST /api/autogpt/refresh`: makes sure the access token is fresh and returns its
+    /// expiry. No platform call while it is (a page may ask as often as it likes); concurrent
+    /// callers share one refresh when it is not.
+    pub async fn ensure_fresh(&self, id: &ConnectionId) -> Result<Option<i64>, TokenError> {
+        let t = self.load(id).await?;
+        if !self.expiring(&t) {
+            return Ok(t.access_expires_at);
+        }
+        self.refresh(id, Want::Fresh).await.map(|(_, expires_at)| expires_at)
     }
 
     /// Deletes the connection's tokens (sign-out) and returns the refresh token to revoke at
@@ -306,6 +370,11 @@ impl<R: Refresher> TokenManager<R> {
             connections.mark_reconnect_required(id, self.inner.clock.now()).await?;
             return Err(TokenError::ReconnectRequired);
         };
+        if !self.inner.limiters.allow(id) {
+            tracing::warn!(connection = %id, "token refresh budget spent; refusing with 429");
+            connections.release_lease(id, owner).await?;
+            return Err(TokenError::Budget);
+        }
         self.inner.refreshes.fetch_add(1, Ordering::Relaxed);
         let outcome =
             tokio::time::timeout(self.inner.config.refresh_timeout, self.inner.refresher.refresh(&refresh_token))
@@ -324,6 +393,22 @@ impl<R: Refresher> TokenManager<R> {
                 tracing::warn!(connection = %id, "refresh token rejected; reconnect required");
                 connections.mark_reconnect_required(id, self.inner.clock.now()).await?;
                 Err(TokenError::ReconnectRequired)
+            }
+            Err(RefreshError::Rotated(rotated)) => {
+                // Keep the only valid refresh token; the access token we had stays in use.
+                tracing::warn!(connection = %id, "refresh answer unreadable; keeping the rotated refresh token");
+                let Some(access_token) = t.access_token else { return Err(TokenError::ReconnectRequired) };
+                let kept = TokenResponse {
+                    access_token,
+                    token_type: "Bearer".to_owned(),
+                    refresh_token: Some(rotated),
+                    expires_in: None,
+                    expires_at: t.access_expires_at,
+                    scopes: Vec::new(),
+                    id_token: None,
+                };
+                connections.store_refreshed(id, &kept, &refresh_token, self.inner.clock.now()).await?;
+                Err(TokenError::Refresh("the platform's refresh answer did not parse".to_owned()))
             }
             Err(RefreshError::Other(msg)) => {
                 tracing::warn!(connection = %id, error = %msg, "token refresh failed");

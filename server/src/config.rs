@@ -13,7 +13,7 @@ use autogpt::origin::{Origin, PlatformUrl, RedirectUri, WebhookUrl};
 use autogpt::scope::Scope;
 use autogpt::secret::{ClientSecret, WebhookSecret};
 use autogpt::webhook::DEFAULT_FRESHNESS_WINDOW;
-use backend::{AppSecret, BackendSettings, ConnectProvider, UpkeepSettings};
+use backend::{AppSecret, BackendSettings, ConnectProvider, TokenBudget, UpkeepSettings};
 use serde::Deserialize;
 
 /// The repository's `Leptos.toml`, compiled in so the binary runs anywhere.
@@ -42,6 +42,10 @@ const DEV_CLIENT_SECRET: &str = "dev-client-secret";
 const DEV_WEBHOOK_SECRET: &str = "whsec_dev";
 const DEV_DATABASE_URL: &str = "sqlite://data/app.db";
 const DEV_SECRET_FILE: &str = "data/app-secret";
+/// Shortest webhook secret accepted in production (256 bits).
+const MIN_PRODUCTION_WEBHOOK_SECRET: usize = 32;
+/// A session's absolute lifetime unless `SESSION_MAX_AGE_DAYS` says otherwise.
+const DEFAULT_SESSION_MAX_AGE: Duration = Duration::from_secs(30 * 86_400);
 
 /// Location and names of the built front end.
 #[derive(Clone, Debug)]
@@ -181,7 +185,11 @@ impl Settings {
             stale_after_secs: i64::try_from(file.upkeep.stale_after_secs).unwrap_or(i64::MAX),
         };
 
-        let production = env.get("APP_ENV").is_some_and(|v| v.eq_ignore_ascii_case("production"));
+        // Production-grade settings follow from the URL, not only from `APP_ENV` (issue 11
+        // item 9): a public https origin gets `Secure` `__Host-` cookies, HSTS and the refusals
+        // below whatever `APP_ENV` says.
+        let production = env.get("APP_ENV").is_some_and(|v| v.eq_ignore_ascii_case("production"))
+            || app_origin.as_ref().is_some_and(|o| o.as_str().starts_with("https://"));
         let client_id = var("AUTOGPT_CLIENT_ID", DEV_CLIENT_ID);
         let client_secret = var("AUTOGPT_CLIENT_SECRET", DEV_CLIENT_SECRET);
         let webhook_secrets: Vec<String> = var("AUTOGPT_WEBHOOK_SECRET", DEV_WEBHOOK_SECRET)
@@ -228,8 +236,43 @@ impl Settings {
             }
             if webhook_secrets.iter().any(|s| s == DEV_WEBHOOK_SECRET) {
                 problems.push("AUTOGPT_WEBHOOK_SECRET: the development default is refused in production".into());
+            } else if webhook_secrets.iter().any(|s| s.len() < MIN_PRODUCTION_WEBHOOK_SECRET) {
+                problems.push(format!(
+                    "AUTOGPT_WEBHOOK_SECRET: each secret must be at least {MIN_PRODUCTION_WEBHOOK_SECRET} bytes in production"
+                ));
+            }
+            if platform.as_ref().is_some_and(|p| !p.as_str().starts_with("https://")) {
+                problems.push("AUTOGPT_URL: must be https in production".into());
             }
         }
+        let session_max_age = match env.get("SESSION_MAX_AGE_DAYS") {
+            None => DEFAULT_SESSION_MAX_AGE,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(days @ 1..=3650) => Duration::from_secs(days * 86_400),
+                _ => {
+                    problems.push(format!("SESSION_MAX_AGE_DAYS: `{v}` must be a number of days from 1 to 3650"));
+                    DEFAULT_SESSION_MAX_AGE
+                }
+            },
+        };
+        let token_budget = {
+            let defaults = TokenBudget::default();
+            let mut per_minute = |name: &str, default: NonZeroU32| match env.get(name) {
+                None => default,
+                Some(v) => v.trim().parse::<NonZeroU32>().unwrap_or_else(|_| {
+                    problems.push(format!("{name}: `{v}` must be a number of refreshes per minute above 0"));
+                    default
+                }),
+            };
+            TokenBudget {
+                global_per_minute: per_minute("TOKEN_REFRESHES_PER_MINUTE", defaults.global_per_minute),
+                per_connection_per_minute: per_minute(
+                    "TOKEN_REFRESHES_PER_CONNECTION_PER_MINUTE",
+                    defaults.per_connection_per_minute,
+                ),
+            }
+        };
+        let instance_id = env.get("INSTANCE_ID").cloned().unwrap_or_else(|| default_instance_id(env, listen));
         let defaults = RateLimits::default();
         let mut quota = |name: &str, default: Quota| match env.get(name) {
             None => default,
@@ -286,6 +329,9 @@ impl Settings {
                         app_secret,
                         production,
                         upkeep,
+                        instance_id,
+                        session_max_age,
+                        token_budget,
                     },
                 })
             }
@@ -297,6 +343,25 @@ impl Settings {
 /// Scopes from the settings file; each invalid one is a problem naming `key`.
 fn scopes(key: &str, values: &[String], problems: &mut Vec<String>) -> Vec<Scope> {
     values.iter().filter_map(|v| Scope::new(v.clone()).map_err(|e| problems.push(format!("{key}: {e}"))).ok()).collect()
+}
+
+/// This instance's name when `INSTANCE_ID` is unset: host and port, which stay the same when
+/// the process restarts (so it can take back its webhook leases), or a random name for port 0.
+fn default_instance_id(env: &HashMap<String, String>, listen: Option<SocketAddr>) -> String {
+    let host = env
+        .get("HOSTNAME")
+        .cloned()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_owned()))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    match listen.map(|a| a.port()) {
+        Some(port) if port != 0 => format!("{host}:{port}"),
+        _ => {
+            let mut bytes = [0u8; 8];
+            let _ = getrandom::getrandom(&mut bytes);
+            format!("{host}:{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        }
+    }
 }
 
 /// `PER_SECOND/BURST`, both non-zero.
@@ -348,6 +413,46 @@ mod tests {
         for name in ["APP_SECRET", "APP_URL", "AUTOGPT_CLIENT_ID", "AUTOGPT_CLIENT_SECRET", "AUTOGPT_WEBHOOK_SECRET"] {
             assert!(text.contains(name), "{name} missing from:\n{text}");
         }
+    }
+
+    #[test]
+    fn item9_an_https_app_url_means_production_whatever_app_env_says() {
+        // Without APP_ENV: the https URL alone refuses every development default, by name.
+        let mut vars = env(&[("APP_URL", "https://app.test"), ("AUTOGPT_URL", "http://platform.test")]);
+        vars.remove("APP_SECRET");
+        let text = Settings::from_sources(EMBEDDED_FILE, &vars).expect_err("insecure").to_string();
+        for name in
+            ["APP_SECRET", "AUTOGPT_CLIENT_ID", "AUTOGPT_CLIENT_SECRET", "AUTOGPT_WEBHOOK_SECRET", "AUTOGPT_URL"]
+        {
+            assert!(text.contains(name), "{name} missing from:\n{text}");
+        }
+        // A short webhook secret is refused too; with everything right it starts, hardened.
+        let good = [
+            ("APP_URL", "https://app.test"),
+            ("AUTOGPT_URL", "https://platform.test"),
+            ("AUTOGPT_CLIENT_ID", "agpt_client_real"),
+            ("AUTOGPT_CLIENT_SECRET", "agpt_secret_real"),
+            ("AUTOGPT_WEBHOOK_SECRET", "short"),
+        ];
+        let text = Settings::from_sources(EMBEDDED_FILE, &env(&good)).expect_err("short secret").to_string();
+        assert!(text.contains("AUTOGPT_WEBHOOK_SECRET: each secret must be at least 32 bytes"), "{text}");
+        let mut good = good.to_vec();
+        good[4] = ("AUTOGPT_WEBHOOK_SECRET", "whsec_0123456789abcdef0123456789abcdef");
+        let s = Settings::from_sources(EMBEDDED_FILE, &env(&good)).expect("production settings");
+        assert!(s.backend.production);
+        // http stays development unless APP_ENV says otherwise.
+        let s = Settings::from_sources(EMBEDDED_FILE, &env(&[])).unwrap();
+        assert!(!s.backend.production);
+    }
+
+    #[test]
+    fn item3_sessions_have_an_absolute_lifetime() {
+        let s = Settings::from_sources(EMBEDDED_FILE, &env(&[])).unwrap();
+        assert_eq!(s.backend.session_max_age, Duration::from_secs(30 * 86_400));
+        let s = Settings::from_sources(EMBEDDED_FILE, &env(&[("SESSION_MAX_AGE_DAYS", "2")])).unwrap();
+        assert_eq!(s.backend.session_max_age, Duration::from_secs(2 * 86_400));
+        let errors = Settings::from_sources(EMBEDDED_FILE, &env(&[("SESSION_MAX_AGE_DAYS", "0")])).unwrap_err();
+        assert!(errors.to_string().contains("SESSION_MAX_AGE_DAYS"), "{errors}");
     }
 
     #[test]

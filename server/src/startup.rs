@@ -61,6 +61,8 @@ impl Application {
     /// app's public URL (and the platform's registration of it) can name the real port.
     pub async fn build_on(settings: Settings, listener: TcpListener) -> Result<Self, StartError> {
         let ctx = Context::build(settings.backend.clone()).await?;
+        // Deliveries this instance held when it last stopped are due again at once.
+        backend::services::webhooks::recover(&ctx).await;
         let addr = listener.local_addr()?;
         let state = AppState {
             leptos_options: leptos_options(&settings, addr),
@@ -101,13 +103,18 @@ pub fn router(state: AppState) -> Router {
     let ui = state.settings.ui.clone();
     let ctx = state.ctx.clone();
     let production = state.ctx.config.production;
-    let sessions = SessionManagerLayer::new(state.ctx.storage.sessions())
-        .with_name(if production { "__Host-agc_session" } else { "agc_session" })
-        .with_secure(production)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
+    // What every render gets: the UI settings, the services, and this response's script nonce
+    // (the CSP middleware minted it; Leptos puts it on the scripts it writes).
+    let context = move || {
+        provide_context(ui.clone());
+        provide_context(ctx.clone());
+        let nonce = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<middleware::CspNonce>().map(middleware::CspNonce::shared));
+        if let Some(nonce) = nonce {
+            provide_context(leptos::nonce::Nonce::from_value(nonce));
+        }
+    };
+    let sessions = session_layer(state.ctx.storage.sessions(), production);
 
     // Checklist 63: the webhook skips sessions and Origin checks, not the rate limiter.
     let webhook = Router::new()
@@ -115,32 +122,36 @@ pub fn router(state: AppState) -> Router {
         // Slightly above the verifier's cap so oversized bodies reach it and get 413.
         .layer(DefaultBodyLimit::max(state.ctx.webhooks.max_body_bytes() + 1))
         .layer(middleware::rate_limit(limits.webhook));
+    // The sign-in routes share one per-IP budget: the platform's token endpoint behind them is
+    // limited per client, and the API-key form must not be a free oracle (issue 11 item 1).
     let callback = Router::new()
         .route("/api/autogpt/callback", get(routes::oauth::callback::callback))
-        .layer(middleware::rate_limit(limits.callback));
-
-    let app = Router::new()
         .route(
             "/api/autogpt/authorize",
             get(routes::oauth::authorize::start_login).post(routes::oauth::authorize::start_with_key),
         )
+        .layer(middleware::rate_limit(limits.callback));
+
+    let app = Router::new()
+        // Refresh calls the platform only when the token is stale, within the token budget
+        // (issue 11 item 2): no per-IP limit needed.
         .route("/api/autogpt/refresh", post(routes::oauth::session::refresh))
         .route("/api/autogpt/logout", post(routes::oauth::session::logout))
-        .route("/api/autogpt/events", get(routes::events::events))
+        .route(app::api::events::STREAM_PATH, get(routes::events::events))
         .merge(callback)
         .leptos_routes_with_context(
             &state,
             routes,
-            move || {
-                provide_context(ui.clone());
-                provide_context(ctx.clone());
+            {
+                let context = context.clone();
+                move || context()
             },
             {
                 let options = state.leptos_options.clone();
                 move || app::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(middleware::rate_limit_matching(limits.server_fns, |path| path.starts_with("/api/app/")))
         .layer(sessions);
 
@@ -160,7 +171,11 @@ pub fn router(state: AppState) -> Router {
             middleware::render_error_pages,
         ))
         .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), middleware::track_metrics))
-        .layer(middleware::security_headers(&state.ctx.config.platform.join("")))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(middleware::CspPolicy::new(state.ctx.config.platform.join(""))),
+            middleware::content_security,
+        ))
+        .layer(middleware::security_headers(production))
         .layer(axum::middleware::from_fn_with_state(
             Arc::<str>::from(format!("/{pkg_dir}/")),
             middleware::revalidate_bundle,
@@ -170,6 +185,19 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(middleware::request_tracing())
         .with_state(state)
+}
+
+/// Sessions in the shared database: an opaque cookie, `HttpOnly`, `SameSite=Lax`, `Path=/`,
+/// no `Domain`, and in production `Secure` with a `__Host-` name (checklist 41); 7 days of
+/// inactivity end one (the absolute lifetime is checked by `backend::Visitor`).
+fn session_layer<S: tower_sessions::SessionStore + Clone>(store: S, production: bool) -> SessionManagerLayer<S> {
+    SessionManagerLayer::new(store)
+        .with_name(if production { "__Host-agc_session" } else { "agc_session" })
+        .with_secure(production)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)))
 }
 
 fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
@@ -201,4 +229,42 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use tower::ServiceExt as _;
+    use tower_sessions::{MemoryStore, Session};
+
+    use super::session_layer;
+
+    /// Checklist 41: what a signed-in browser's session cookie looks like, through the layer
+    /// the production router uses (a sign-in is the only thing that writes a session).
+    async fn session_cookie(production: bool) -> String {
+        let router = axum::Router::new()
+            .route(
+                "/",
+                axum::routing::get(|session: Session| async move {
+                    session.insert("signed_in", 1).await.unwrap();
+                }),
+            )
+            .layer(session_layer(MemoryStore::default(), production));
+        let response = router.oneshot(Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
+        response.headers()[header::SET_COOKIE].to_str().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn item41_production_session_cookie_is_host_prefixed_and_secure() {
+        let cookie = session_cookie(true).await;
+        assert!(cookie.starts_with("__Host-agc_session="), "{cookie}");
+        let attributes: Vec<String> = cookie.split(';').skip(1).map(|a| a.trim().to_ascii_lowercase()).collect();
+        for wanted in ["secure", "httponly", "samesite=lax", "path=/"] {
+            assert!(attributes.contains(&wanted.to_owned()), "{wanted} missing: {cookie}");
+        }
+        assert!(!attributes.iter().any(|a| a.starts_with("domain")), "{cookie}");
+        let dev = session_cookie(false).await;
+        assert!(dev.starts_with("agc_session=") && !dev.to_ascii_lowercase().contains("secure"), "{dev}");
+    }
 }

@@ -21,6 +21,9 @@ pub enum LiveEvent {
     GrantAdded(GrantView),
     /// A grant was revoked on the platform.
     GrantRevoked(GrantView),
+    /// The user signed out (maybe in another tab or browser): this page's session has ended,
+    /// and the stream ends after this event.
+    SignedOut,
 }
 
 impl LiveEvent {
@@ -30,8 +33,10 @@ impl LiveEvent {
     pub const GRANT_ADDED: &'static str = "grant_added";
     /// SSE name of [`LiveEvent::GrantRevoked`].
     pub const GRANT_REVOKED: &'static str = "grant_revoked";
-    /// Names of the grant events (the connect panel listens to these).
-    pub const GRANT_EVENTS: [&'static str; 2] = [Self::GRANT_ADDED, Self::GRANT_REVOKED];
+    /// SSE name of [`LiveEvent::SignedOut`].
+    pub const SIGNED_OUT: &'static str = "signed_out";
+    /// What the connect panel listens to: the grant events and the end of the session.
+    pub const CONNECT_PANEL_EVENTS: [&'static str; 3] = [Self::GRANT_ADDED, Self::GRANT_REVOKED, Self::SIGNED_OUT];
 
     /// The SSE `event:` name.
     pub fn name(&self) -> &'static str {
@@ -39,6 +44,7 @@ impl LiveEvent {
             Self::ExecutionUpdated(_) => Self::EXECUTION_UPDATED,
             Self::GrantAdded(_) => Self::GRANT_ADDED,
             Self::GrantRevoked(_) => Self::GRANT_REVOKED,
+            Self::SignedOut => Self::SIGNED_OUT,
         }
     }
 
@@ -62,6 +68,7 @@ impl LiveEvent {
             })),
             Self::GRANT_ADDED => grant().map(Self::GrantAdded),
             Self::GRANT_REVOKED => grant().map(Self::GrantRevoked),
+            Self::SIGNED_OUT => Some(Self::SignedOut),
             _ => None,
         }
     }
@@ -72,6 +79,7 @@ impl LiveEvent {
         let json = match self {
             Self::ExecutionUpdated(e) => serde_json::to_string(e),
             Self::GrantAdded(g) | Self::GrantRevoked(g) => serde_json::to_string(g),
+            Self::SignedOut => Ok("{}".to_owned()),
         };
         // Plain structs of strings and flags always serialize.
         json.unwrap_or_else(|_| "{}".to_owned())
@@ -111,6 +119,7 @@ mod tests {
             GrantView { grant_id: "g-1".into(), provider: "google".into(), scopes: vec!["gmail.readonly".into()] };
         round_trip(LiveEvent::GrantAdded(grant.clone()));
         round_trip(LiveEvent::GrantRevoked(GrantView { scopes: vec![], ..grant }));
+        round_trip(LiveEvent::SignedOut);
         for (outputs, error) in [(Some("{\n  \"a\": 1\n}".to_owned()), None), (None, Some("boom".to_owned()))] {
             round_trip(LiveEvent::ExecutionUpdated(LiveExecution {
                 execution_id: "e-1".into(),

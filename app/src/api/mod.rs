@@ -92,6 +92,9 @@ pub struct WebhookEventView {
     pub event: String,
     /// When it was received (unix seconds).
     pub received_at: i64,
+    /// Its processing was given up for good after repeated failures.
+    #[serde(default)]
+    pub gave_up: bool,
 }
 
 /// The landing page's data: who is signed in, and how much is connected and run.
@@ -173,7 +176,8 @@ pub async fn reconcile_connect(provider: String) -> Result<Option<GrantView>, Ap
 /// The user's active grants (from storage, refreshed from the platform).
 #[server(prefix = "/api/app", endpoint = "grants", input = Postcard, output = Postcard)]
 pub async fn list_grants() -> Result<Vec<GrantView>, AppError> {
-    let (ctx, caller) = ssr::caller::<backend::Read>().await?;
+    // It marks grants the platform no longer lists as revoked: a write, hence same-origin only.
+    let (ctx, caller) = ssr::caller::<backend::Mutate>().await?;
     ssr::answer(backend::services::connect::list(&ctx, &caller).await)
 }
 
@@ -187,7 +191,8 @@ pub async fn execute_agent(agent_id: String, inputs: Vec<(String, String)>) -> R
 /// The current state of one of the user's executions (polling fallback).
 #[server(prefix = "/api/app", endpoint = "executions/status", input = Postcard, output = Postcard)]
 pub async fn execution_status(execution_id: String) -> Result<ExecutionView, AppError> {
-    let (ctx, caller) = ssr::caller::<backend::Read>().await?;
+    // It stores what the platform reports: a write, hence same-origin only.
+    let (ctx, caller) = ssr::caller::<backend::Mutate>().await?;
     ssr::answer(backend::services::agents::status(&ctx, &caller, &execution_id).await)
 }
 

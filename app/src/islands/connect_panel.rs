@@ -36,10 +36,17 @@ pub fn ConnectPanel() -> impl IntoView {
     // Live updates: a grant revoked on the platform disappears without a reload.
     let stream = LocalSlot::<Option<EventStream>>::new();
     Effect::new(move |_| {
-        let s = EventStream::new(&LiveEvent::GRANT_EVENTS, move |event| {
+        let s = EventStream::new(&LiveEvent::CONNECT_PANEL_EVENTS, move |event| {
             let (grant, added) = match event {
                 LiveEvent::GrantAdded(grant) => (grant, true),
                 LiveEvent::GrantRevoked(grant) => (grant, false),
+                // Signed out elsewhere: show this page as it now is (the sign-in panel).
+                LiveEvent::SignedOut => {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().reload();
+                    }
+                    return;
+                }
                 LiveEvent::ExecutionUpdated(_) => return,
             };
             grants.update(|list| {

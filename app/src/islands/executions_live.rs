@@ -50,7 +50,7 @@ pub fn ExecutionsLive() -> impl IntoView {
                                 <td><span class=format!("status status-{}", row.status)>{row.status.clone()}</span>
                                     {row.error.clone().map(|e| view! { <br /><small class="error-text">{e}</small> })}
                                 </td>
-                                <td><small>{row.events.iter().map(|e| e.event.clone()).collect::<Vec<_>>().join(", ")}</small></td>
+                                <td><small>{row.events.iter().map(|e| if e.gave_up { format!("{} (gave up)", e.event) } else { e.event.clone() }).collect::<Vec<_>>().join(", ")}</small></td>
                             </tr>
                         }).collect_view()}
                     </tbody>

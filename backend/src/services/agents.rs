@@ -6,7 +6,7 @@ use autogpt::types::{ExecuteRequest, ExecutionStatus};
 use serde_json::{Map, Value};
 
 use super::platform::with_token;
-use crate::caller::{Caller, Mutate, Read};
+use crate::caller::{Caller, Mutate};
 use crate::storage::{ExecutionRecord, InboxRecord, NewExecution, UpdateOutcome};
 use crate::{AppEvent, ConnectionId, Context, ServiceError};
 
@@ -65,7 +65,11 @@ pub async fn execute(
 }
 
 /// Polls the platform for one of the caller's executions and stores what changed.
-pub async fn status(ctx: &Context, caller: &Caller<Read>, execution_id: &str) -> Result<ExecutionRecord, ServiceError> {
+pub async fn status(
+    ctx: &Context,
+    caller: &Caller<Mutate>,
+    execution_id: &str,
+) -> Result<ExecutionRecord, ServiceError> {
     refresh_execution(ctx, &caller.connection, &ExecutionId::new(execution_id)).await
 }
 

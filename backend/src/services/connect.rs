@@ -9,7 +9,7 @@ use autogpt::random::Nonce;
 use url::Url;
 
 use super::platform::with_token;
-use crate::caller::{Caller, Mutate, Read};
+use crate::caller::{Caller, Mutate};
 use crate::storage::{ConsumeAttemptError, GrantRecord, GrantUpsert, NewGrant};
 use crate::{AppEvent, ConnectionId, Context, ServiceError};
 
@@ -79,7 +79,13 @@ pub async fn record(
     if grant.provider != provider || grant.revoked_at.is_some() {
         return Err(not_confirmed());
     }
-    store(ctx, connection, &grant).await
+    let stored = store(ctx, connection, &grant).await?;
+    // A completed connection gets a new session id, as a sign-in does (checklist 40).
+    caller.session.cycle_id().await.map_err(|e| {
+        tracing::error!(error = %e, "could not cycle the session id");
+        ServiceError::Internal
+    })?;
+    Ok(stored)
 }
 
 async fn store(
@@ -143,7 +149,7 @@ pub async fn stored(ctx: &Context, connection: &ConnectionId) -> Result<Vec<Gran
 
 /// The user's active grants: stored ones, minus those the platform no longer lists (which
 /// are marked revoked and announced).
-pub async fn list(ctx: &Context, caller: &Caller<Read>) -> Result<Vec<GrantRecord>, ServiceError> {
+pub async fn list(ctx: &Context, caller: &Caller<Mutate>) -> Result<Vec<GrantRecord>, ServiceError> {
     let connection = &caller.connection;
     let stored = stored(ctx, connection).await?;
     let live = with_token(ctx, connection, |token| {

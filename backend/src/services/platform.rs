@@ -13,6 +13,7 @@ pub(crate) fn token_error(e: TokenError) -> ServiceError {
     match e {
         TokenError::UnknownConnection => ServiceError::Unauthorized,
         TokenError::ReconnectRequired => ServiceError::ReconnectRequired,
+        TokenError::Budget => ServiceError::RateLimited,
         other => {
             tracing::warn!(error = %other, "could not get an access token");
             ServiceError::Platform("could not refresh the sign-in; please try again".into())

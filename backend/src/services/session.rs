@@ -1,17 +1,8 @@
-//! The signed-in account as pages show it: read from storage only (fast, no platform call).
+//! The signed-in account as pages show it: the caller's record (read once per request by
+//! [`crate::Visitor`]) and small summaries from storage only (fast, no platform call).
 
 use crate::storage::ConnectionRecord;
-use crate::{ConnectionId, Context, ServiceError};
-
-/// The visitor's account, or `None` when the session is not signed in (or its connection is
-/// gone). Never holds a token (checklist 35).
-pub async fn account(
-    ctx: &Context,
-    connection: Option<&ConnectionId>,
-) -> Result<Option<ConnectionRecord>, ServiceError> {
-    let Some(id) = connection else { return Ok(None) };
-    ctx.storage.connections().get(id).await.map_err(ServiceError::storage)
-}
+use crate::{Context, ServiceError};
 
 /// What the landing page shows about a signed-in account.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,8 +16,8 @@ pub struct Summary {
 }
 
 /// The landing page's summary (two small queries), or `None` when not signed in.
-pub async fn summary(ctx: &Context, connection: Option<&ConnectionId>) -> Result<Option<Summary>, ServiceError> {
-    let Some(account) = account(ctx, connection).await? else { return Ok(None) };
+pub async fn summary(ctx: &Context, account: Option<ConnectionRecord>) -> Result<Option<Summary>, ServiceError> {
+    let Some(account) = account else { return Ok(None) };
     let grants = ctx.storage.grants().list_active(&account.id).await.map_err(ServiceError::storage)?.len();
     let executions = ctx.storage.executions().count(&account.id).await.map_err(ServiceError::storage)?;
     Ok(Some(Summary { account, grants, executions }))

@@ -23,16 +23,10 @@ pub async fn run_once(ctx: &Context) {
         Err(e) => tracing::warn!(error = %e, "could not list stale executions"),
     }
     let window = i64::try_from(ctx.config.webhook_window.as_secs()).unwrap_or(i64::MAX);
-    super::webhooks::sweep(ctx, window).await;
-    let now = ctx.now();
-    let purged = async {
-        Ok::<_, crate::StorageError>(
-            ctx.storage.transactions().purge_expired(now).await?
-                + ctx.storage.attempts().purge_expired(now).await?
-                + ctx.storage.sessions().delete_expired_at(now).await?,
-        )
-    };
-    if let Err(e) = purged.await {
+    super::webhooks::sweep(ctx).await;
+    // Every table's expired rows (sessions, consumed sign-in states, Connect attempts, the
+    // inbox's processed deliveries past retention).
+    if let Err(e) = ctx.storage.sweep(ctx.now(), window).await {
         tracing::warn!(error = %e, "could not purge expired rows");
     }
 }

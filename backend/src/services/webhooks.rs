@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::agents::apply;
 use crate::Context;
-use crate::storage::{InboxRecord, InsertOutcome, retention_cutoff};
+use crate::storage::{AfterFailure, InboxRecord, InsertOutcome};
 
 /// What the webhook route answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,14 +102,26 @@ async fn process(ctx: &Context, record: &InboxRecord) -> Result<(), String> {
     result.map_err(|e| e.to_string())
 }
 
-/// How long a processor holds a delivery: longer than processing takes (a few platform
-/// calls with their timeouts); after a crash the sweep takes the delivery over.
-const LEASE_SECS: i64 = 120;
+/// How long a processor holds a delivery. Processing is a few database writes (no platform
+/// call), so this is ample; a delivery held by a crashed replica is taken over once it ends,
+/// and a restarted instance releases its previous incarnation's leases at once
+/// ([`recover`]).
+const LEASE_SECS: i64 = 30;
+/// Attempts before a delivery is given up for good (kept, marked dead, counted in metrics).
+pub const MAX_ATTEMPTS: i64 = 10;
+/// How many due deliveries one sweep takes.
+const SWEEP_BATCH: i64 = 100;
+
+/// When to try again after `attempts` failures: 5 s doubling, at most an hour.
+fn backoff_secs(attempts: i64) -> i64 {
+    let exponent = u32::try_from(attempts.clamp(0, 10)).unwrap_or(10);
+    (5_i64 << exponent).min(3_600)
+}
 
 /// Processes one freshly stored delivery, unless another processor (a replica's sweep)
 /// holds it.
 async fn process_key(ctx: &Context, key: &str) {
-    match ctx.storage.inbox().claim(key, ctx.now(), LEASE_SECS).await {
+    match ctx.storage.inbox().claim(&ctx.instance, key, ctx.now(), LEASE_SECS).await {
         Ok(Some(record)) => finish(ctx, &record).await,
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "could not read the inbox"),
@@ -125,25 +137,63 @@ async fn finish(ctx: &Context, record: &InboxRecord) {
             }
         }
         Err(e) => {
-            tracing::warn!(error = %e, event = %record.event, "webhook processing failed; will retry");
-            let _ = ctx.storage.inbox().mark_failed(&record.idempotency_key, &e).await;
+            let now = ctx.now();
+            let failures = record.attempts + 1;
+            let after = if failures >= MAX_ATTEMPTS {
+                tracing::error!(error = %e, event = %record.event, failures, "webhook processing given up");
+                AfterFailure::GiveUp(now)
+            } else {
+                tracing::warn!(error = %e, event = %record.event, failures, "webhook processing failed; will retry");
+                AfterFailure::RetryAt(now + backoff_secs(record.attempts))
+            };
+            if let Err(e) = ctx.storage.inbox().mark_failed(&record.idempotency_key, &e, after).await {
+                tracing::warn!(error = %e, "could not record a failed webhook attempt");
+            }
         }
     }
 }
 
-/// Retries deliveries left unprocessed (crash, failure) and purges records older than
-/// twice the freshness window (kept at least as long as the window, checklist 58).
-pub async fn sweep(ctx: &Context, freshness_window_secs: i64) {
-    if let Ok(records) = ctx.storage.inbox().unprocessed(100).await {
-        for record in records.iter().filter(|r| r.attempts < 10) {
-            // Claimed one by one: a delivery another replica is processing is skipped.
-            if let Ok(Some(claimed)) = ctx.storage.inbox().claim(&record.idempotency_key, ctx.now(), LEASE_SECS).await {
-                finish(ctx, &claimed).await;
+/// At start-up: releases what this instance's previous incarnation held when it died, so
+/// those acknowledged deliveries are processed by the first sweep, not after their lease.
+pub async fn recover(ctx: &Context) {
+    match ctx.storage.inbox().release_leases_of(&ctx.instance).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(released = n, "took back webhook deliveries held before a restart"),
+        Err(e) => tracing::warn!(error = %e, "could not release old webhook leases"),
+    }
+}
+
+/// Retries due deliveries (after a crash or a failed attempt), most overdue first. (Upkeep
+/// purges processed ones older than twice the freshness window: [`crate::Storage::sweep`],
+/// checklist 58.)
+pub async fn sweep(ctx: &Context) {
+    match ctx.storage.inbox().due(ctx.now(), SWEEP_BATCH).await {
+        Ok(records) => {
+            for record in records {
+                // Claimed one by one: a delivery another replica took meanwhile is skipped.
+                let inbox = ctx.storage.inbox();
+                if let Ok(Some(claimed)) =
+                    inbox.claim(&ctx.instance, &record.idempotency_key, ctx.now(), LEASE_SECS).await
+                {
+                    finish(ctx, &claimed).await;
+                }
             }
         }
+        Err(e) => tracing::warn!(error = %e, "could not list due webhook deliveries"),
     }
-    let cutoff = retention_cutoff(ctx.now(), freshness_window_secs);
-    if let Err(e) = ctx.storage.inbox().purge_older_than(cutoff).await {
-        tracing::warn!(error = %e, "could not purge the inbox");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_secs;
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        assert_eq!(backoff_secs(0), 5);
+        assert_eq!(backoff_secs(1), 10);
+        assert_eq!(backoff_secs(5), 160);
+        assert_eq!(backoff_secs(9), 2_560);
+        assert_eq!(backoff_secs(10), 3_600);
+        assert_eq!(backoff_secs(i64::MAX), 3_600);
     }
 }

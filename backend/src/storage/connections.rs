@@ -103,6 +103,8 @@ pub struct ConnectionRecord {
     pub access_expires_at: Option<i64>,
     /// Whether an access token is stored.
     pub has_tokens: bool,
+    /// Sessions signed in under another epoch are over (sign-out bumps it).
+    pub session_epoch: i64,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds.
@@ -191,8 +193,8 @@ impl<'a> Connections<'a> {
     pub async fn get(&self, id: &ConnectionId) -> Result<Option<ConnectionRecord>, StorageError> {
         let row = sqlx::query(
             "SELECT id, user_sub, email, name, status, scope, access_expires_at, \
-             CASE WHEN access_token_enc IS NULL THEN 0 ELSE 1 END AS has_tokens, created_at, updated_at \
-             FROM connections WHERE id = $1",
+             CASE WHEN access_token_enc IS NULL THEN 0 ELSE 1 END AS has_tokens, session_epoch, \
+             created_at, updated_at FROM connections WHERE id = $1",
         )
         .bind(id.as_str())
         .fetch_optional(self.storage.pool())
@@ -310,9 +312,10 @@ impl<'a> Connections<'a> {
         self.clear_tokens(id, ConnectionStatus::ReconnectRequired, now).await
     }
 
-    /// Deletes the tokens (sign-out) and returns the refresh token they held, so the caller can
-    /// revoke it at the platform afterwards: local deletion never depends on that call
-    /// succeeding (checklist 34).
+    /// Signs the connection out everywhere: deletes the tokens, ends every session signed in
+    /// under the current epoch (by moving to the next one), and returns the refresh token they
+    /// held, so the caller can revoke it at the platform afterwards: local deletion never
+    /// depends on that call succeeding (checklist 34).
     pub async fn forget(&self, id: &ConnectionId, now: i64) -> Result<Option<RefreshToken>, StorageError> {
         let refresh = match self.tokens(id).await? {
             Some(t) => t.refresh_token,
@@ -323,14 +326,17 @@ impl<'a> Connections<'a> {
     }
 
     async fn clear_tokens(&self, id: &ConnectionId, status: ConnectionStatus, now: i64) -> Result<(), StorageError> {
+        // Signing out (not a refused refresh token) also ends every session, in the same write.
+        let next_epoch = i64::from(status == ConnectionStatus::Disconnected);
         sqlx::query(
             "UPDATE connections SET status = $2, access_token_enc = NULL, refresh_token_enc = NULL, \
              access_expires_at = NULL, token_version = token_version + 1, refresh_lease_until = NULL, \
-             refresh_lease_owner = NULL, updated_at = $3 WHERE id = $1",
+             refresh_lease_owner = NULL, updated_at = $3, session_epoch = session_epoch + $4 WHERE id = $1",
         )
         .bind(id.as_str())
         .bind(status.as_str())
         .bind(now)
+        .bind(next_epoch)
         .execute(self.storage.pool())
         .await?;
         Ok(())
@@ -353,6 +359,7 @@ fn record_from_row(r: &AnyRow) -> Result<ConnectionRecord, StorageError> {
         access_expires_at: r.try_get("access_expires_at")?,
         // An integer, not `IS NOT NULL`: that is a boolean in PostgreSQL but an integer in SQLite.
         has_tokens: r.try_get::<i64, _>("has_tokens")? != 0,
+        session_epoch: r.try_get("session_epoch")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })

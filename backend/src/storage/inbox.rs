@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use super::connections::ConnectionId;
 use super::{Storage, StorageError};
 
-const COLUMNS: &str = "idempotency_key, event, subject_id, body, received_at, processed_at, attempts, last_error";
+const COLUMNS: &str = "idempotency_key, event, subject_id, body, received_at, processed_at, attempts, last_error, next_attempt_at, dead_at";
 
 /// The oldest `received_at` that [`Inbox::purge_older_than`] must keep, for a signed-timestamp
 /// freshness window of `freshness_window_secs` (checklist 58).
@@ -42,6 +42,19 @@ pub struct InboxRecord {
     pub attempts: i64,
     /// Last processing error (for operators).
     pub last_error: Option<String>,
+    /// When the next processing attempt is due, unix seconds.
+    pub next_attempt_at: i64,
+    /// When processing was given up for good (a terminal state), unix seconds.
+    pub dead_at: Option<i64>,
+}
+
+/// What happens after a failed processing attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Try again at this time (unix seconds).
+    RetryAt(i64),
+    /// Give up for good at this time: the delivery is kept, marked dead.
+    GiveUp(i64),
 }
 
 /// What [`Inbox::insert`] did.
@@ -87,8 +100,23 @@ impl<'a> Inbox<'a> {
         Ok(if done.rows_affected() == 1 { InsertOutcome::Inserted } else { InsertOutcome::Duplicate })
     }
 
-    /// Deliveries not processed yet, oldest first (for the background processor after a crash
-    /// or a failed attempt).
+    /// Deliveries due for a processing attempt at `now`: not processed, not given up, their
+    /// next attempt due and not held by a live lease; the most overdue first, so no failing
+    /// delivery can hold back the ones behind it.
+    pub async fn due(&self, now: i64, limit: i64) -> Result<Vec<InboxRecord>, StorageError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM webhook_inbox WHERE processed_at IS NULL AND dead_at IS NULL \
+             AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) \
+             ORDER BY next_attempt_at, received_at, idempotency_key LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.storage.pool())
+        .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    /// Deliveries not processed yet (given up or not), oldest first.
     pub async fn unprocessed(&self, limit: i64) -> Result<Vec<InboxRecord>, StorageError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM webhook_inbox WHERE processed_at IS NULL \
@@ -100,17 +128,26 @@ impl<'a> Inbox<'a> {
         rows.iter().map(record_from_row).collect()
     }
 
-    /// Takes delivery `key` for processing until `now + lease_secs`: `None` when it is
-    /// processed already, unknown, or held by another processor whose lease has not run out
-    /// (a replica, or the sweep). One atomic statement, so exactly one claimant wins.
-    pub async fn claim(&self, key: &str, now: i64, lease_secs: i64) -> Result<Option<InboxRecord>, StorageError> {
+    /// Takes delivery `key` for `owner` (an instance id) until `now + lease_secs`: `None` when
+    /// it is processed or given up already, unknown, or held by another processor whose lease
+    /// has not run out (a replica, or the sweep). One atomic statement, so exactly one claimant
+    /// wins.
+    pub async fn claim(
+        &self,
+        owner: &str,
+        key: &str,
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<Option<InboxRecord>, StorageError> {
         let row = sqlx::query(&format!(
-            "UPDATE webhook_inbox SET lease_until = $2 WHERE idempotency_key = $1 AND processed_at IS NULL \
-             AND (lease_until IS NULL OR lease_until <= $3) RETURNING {COLUMNS}"
+            "UPDATE webhook_inbox SET lease_until = $2, lease_owner = $4 WHERE idempotency_key = $1 \
+             AND processed_at IS NULL AND dead_at IS NULL AND (lease_until IS NULL OR lease_until <= $3) \
+             RETURNING {COLUMNS}"
         ))
         .bind(key)
         .bind(now.saturating_add(lease_secs))
         .bind(now)
+        .bind(owner)
         .fetch_optional(self.storage.pool())
         .await?;
         row.as_ref().map(record_from_row).transpose()
@@ -119,8 +156,8 @@ impl<'a> Inbox<'a> {
     /// Marks a delivery processed (idempotent: keeps the first time) and releases its lease.
     pub async fn mark_processed(&self, key: &str, at: i64) -> Result<(), StorageError> {
         sqlx::query(
-            "UPDATE webhook_inbox SET processed_at = COALESCE(processed_at, $2), lease_until = NULL \
-             WHERE idempotency_key = $1",
+            "UPDATE webhook_inbox SET processed_at = COALESCE(processed_at, $2), lease_until = NULL, \
+             lease_owner = NULL WHERE idempotency_key = $1",
         )
         .bind(key)
         .bind(at)
@@ -129,22 +166,50 @@ impl<'a> Inbox<'a> {
         Ok(())
     }
 
-    /// Records a failed processing attempt and releases the lease; the delivery stays
-    /// unprocessed for the next sweep.
-    pub async fn mark_failed(&self, key: &str, error: &str) -> Result<(), StorageError> {
+    /// Records a failed processing attempt and releases the lease: the delivery waits for its
+    /// next attempt, or is given up for good.
+    pub async fn mark_failed(&self, key: &str, error: &str, after: AfterFailure) -> Result<(), StorageError> {
+        let (next, dead) = match after {
+            AfterFailure::RetryAt(at) => (at, None),
+            AfterFailure::GiveUp(at) => (at, Some(at)),
+        };
         sqlx::query(
-            "UPDATE webhook_inbox SET attempts = attempts + 1, last_error = $2, lease_until = NULL \
-             WHERE idempotency_key = $1",
+            "UPDATE webhook_inbox SET attempts = attempts + 1, last_error = $2, lease_until = NULL, \
+             lease_owner = NULL, next_attempt_at = $3, dead_at = $4 WHERE idempotency_key = $1",
         )
         .bind(key)
         .bind(error)
+        .bind(next)
+        .bind(dead)
         .execute(self.storage.pool())
         .await?;
         Ok(())
     }
 
+    /// Releases every lease `owner` holds (a restarted instance, for what its previous
+    /// incarnation held when it died): those deliveries are due again at once. Returns how many.
+    pub async fn release_leases_of(&self, owner: &str) -> Result<u64, StorageError> {
+        let done = sqlx::query(
+            "UPDATE webhook_inbox SET lease_until = NULL, lease_owner = NULL \
+             WHERE lease_owner = $1 AND processed_at IS NULL",
+        )
+        .bind(owner)
+        .execute(self.storage.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// How many deliveries were given up for good (for `/metrics`).
+    pub async fn dead_count(&self) -> Result<i64, StorageError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_inbox WHERE dead_at IS NOT NULL")
+            .fetch_one(self.storage.pool())
+            .await?;
+        Ok(n)
+    }
+
     /// Deletes PROCESSED deliveries received before `cutoff` (use [`retention_cutoff`]);
-    /// unprocessed ones are work, never purged. Returns how many.
+    /// unprocessed ones are work, and given-up ones evidence for operators: never purged.
+    /// Returns how many.
     pub async fn purge_older_than(&self, cutoff: i64) -> Result<u64, StorageError> {
         let done = sqlx::query("DELETE FROM webhook_inbox WHERE received_at < $1 AND processed_at IS NOT NULL")
             .bind(cutoff)
@@ -183,5 +248,7 @@ fn record_from_row(r: &AnyRow) -> Result<InboxRecord, StorageError> {
         processed_at: r.try_get("processed_at")?,
         attempts: r.try_get("attempts")?,
         last_error: r.try_get("last_error")?,
+        next_attempt_at: r.try_get("next_attempt_at")?,
+        dead_at: r.try_get("dead_at")?,
     })
 }

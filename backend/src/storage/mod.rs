@@ -13,11 +13,11 @@
 
 mod attempts;
 mod connections;
+mod consumed_states;
 mod executions;
 mod grants;
 mod inbox;
 mod sessions;
-mod transactions;
 
 use std::fmt;
 use std::path::Path;
@@ -32,11 +32,11 @@ use crate::crypto::{CryptoError, TokenCipher};
 
 pub use attempts::{ATTEMPT_TTL_SECS, Attempts, ConsumeAttemptError};
 pub use connections::{ConnectionId, ConnectionRecord, ConnectionStatus, Connections, Profile, StoredTokens};
+pub use consumed_states::ConsumedStates;
 pub use executions::{ExecutionRecord, Executions, NewExecution, UpdateOutcome};
 pub use grants::{GrantRecord, GrantUpsert, Grants, NewGrant, RevokedGrant};
-pub use inbox::{Inbox, InboxRecord, InsertOutcome, retention_cutoff};
+pub use inbox::{AfterFailure, Inbox, InboxRecord, InsertOutcome, retention_cutoff};
 pub use sessions::SqlSessionStore;
-pub use transactions::{AuthMode, NewTransaction, TRANSACTION_TTL_SECS, TakeError, TakenTransaction, Transactions};
 
 /// Which database a [`Storage`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,9 +172,9 @@ impl Storage {
         Connections::new(self)
     }
 
-    /// Pending OAuth authorization transactions.
-    pub fn transactions(&self) -> Transactions<'_> {
-        Transactions::new(self)
+    /// The `state`s of answered sign-in callbacks (replay protection).
+    pub fn consumed_states(&self) -> ConsumedStates<'_> {
+        ConsumedStates::new(self)
     }
 
     /// Connect-popup attempts (nonces).
@@ -197,12 +197,12 @@ impl Storage {
         Inbox::new(self)
     }
 
-    /// Housekeeping for a periodic task: deletes expired sessions, OAuth transactions and
+    /// Housekeeping for a periodic task: deletes expired sessions, consumed sign-in states and
     /// Connect attempts, and processed webhook records past [`retention_cutoff`] for the given
     /// freshness window. Returns the number of rows deleted.
     pub async fn sweep(&self, now: i64, webhook_window_secs: i64) -> Result<u64, StorageError> {
         Ok(self.sessions().delete_expired_at(now).await?
-            + self.transactions().purge_expired(now).await?
+            + self.consumed_states().purge_expired(now).await?
             + self.attempts().purge_expired(now).await?
             + self.inbox().purge_older_than(retention_cutoff(now, webhook_window_secs)).await?)
     }

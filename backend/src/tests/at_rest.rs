@@ -1,4 +1,5 @@
-//! Checklist 36: tokens and PKCE verifiers are AEAD-encrypted at rest.
+//! Checklist 36: tokens are AEAD-encrypted at rest, and PKCE verifiers never reach the
+//! database at all (they travel sealed in the sign-in cookie, issue 11 item 4).
 
 use autogpt::origin::RedirectUri;
 use autogpt::pkce::PkceVerifier;
@@ -6,7 +7,8 @@ use autogpt::random::State;
 
 use super::storage::{profile, tokens};
 use super::{TestDb, both_backends};
-use crate::storage::{AuthMode, NewTransaction};
+use crate::crypto::{AppSecret, Purpose, Sealer};
+use crate::services::auth::{AuthMode, Transactions};
 
 const ACCESS: &str = "AT-plaintext-must-not-be-stored-0123456789";
 const REFRESH: &str = "RT-plaintext-must-not-be-stored-0123456789";
@@ -20,15 +22,9 @@ async fn store_secrets(db: &TestDb) {
     let id = db.storage.connections().upsert(&profile("alice"), &tokens(ACCESS, REFRESH, 9_999), 1).await.unwrap();
     let t = db.storage.connections().tokens(&id).await.unwrap().unwrap();
     assert_eq!(t.access_token.unwrap().secret(), ACCESS, "still readable through the cipher");
-    let tx = NewTransaction {
-        state: &State::generate(),
-        session_key: "s",
-        verifier: PkceVerifier::new(VERIFIER).unwrap(),
-        return_to: "/",
-        mode: AuthMode::Window,
-        redirect_uri: &RedirectUri::new("http://127.0.0.1:3000/cb").unwrap(),
-    };
-    db.storage.transactions().insert(tx, 1).await.unwrap();
+    // A sign-in that starts and finishes: only its consumed state (hashed) is stored.
+    let state = State::generate();
+    assert!(db.storage.consumed_states().consume(state.as_str(), 601).await.unwrap());
 }
 
 /// Both backends: the stored column bytes are ciphertext.
@@ -38,9 +34,10 @@ async fn item36_columns_hold_ciphertext(db: &TestDb) {
         .fetch_all(db.storage.pool())
         .await
         .unwrap();
-    let verifiers: Vec<Vec<u8>> =
-        sqlx::query_scalar("SELECT verifier_enc FROM oauth_transactions").fetch_all(db.storage.pool()).await.unwrap();
-    let all: Vec<u8> = rows.into_iter().flat_map(|(a, r)| [a, r]).flatten().chain(verifiers.concat()).collect();
+    let states: Vec<String> =
+        sqlx::query_scalar("SELECT state_hash FROM consumed_states").fetch_all(db.storage.pool()).await.unwrap();
+    let all: Vec<u8> =
+        rows.into_iter().flat_map(|(a, r)| [a, r]).flatten().chain(states.concat().into_bytes()).collect();
     assert!(!all.is_empty());
     for secret in [ACCESS, REFRESH, VERIFIER] {
         assert!(!contains(&all, secret), "{secret} stored in plaintext");
@@ -52,18 +49,15 @@ async fn item37_debug_has_no_secrets(db: &TestDb) {
     let id = db.storage.connections().upsert(&profile("alice"), &tokens(ACCESS, REFRESH, 9_999), 1).await.unwrap();
     let stored = db.storage.connections().tokens(&id).await.unwrap().unwrap();
     let state = State::generate();
-    let tx = NewTransaction {
-        state: &state,
-        session_key: "s",
-        verifier: PkceVerifier::new(VERIFIER).unwrap(),
-        return_to: "/",
-        mode: AuthMode::Window,
-        redirect_uri: &RedirectUri::new("http://127.0.0.1:3000/cb").unwrap(),
-    };
+    let sealer = Sealer::new(&AppSecret::new(vec![1; 32]).unwrap(), Purpose::SignInTransaction);
+    let mut tx = Transactions::default();
+    let redirect = RedirectUri::new("http://127.0.0.1:3000/cb").unwrap();
+    tx.push(&state, PkceVerifier::new(VERIFIER).unwrap(), "/", AuthMode::Window, &redirect, 1);
     let new_tx = format!("{tx:?}");
-    db.storage.transactions().insert(tx, 1).await.unwrap();
-    let taken = db.storage.transactions().take(state.as_str(), "s", 2).await.unwrap();
+    let cookie = tx.seal(&sealer).unwrap();
+    let taken = Transactions::open(&sealer, Some(&cookie), 2).take(state.as_str()).unwrap();
     let storage = format!("{:?}", db.storage);
+    assert!(!cookie.contains(VERIFIER), "the cookie carries the verifier sealed");
     for out in [format!("{stored:?}"), new_tx, format!("{taken:?}"), storage.clone()] {
         for secret in [ACCESS, REFRESH, VERIFIER] {
             assert!(!out.contains(secret), "{out}");

@@ -1,8 +1,6 @@
 //! The storage suite: every table's behaviour, on both databases.
 
 use autogpt::ids::{AgentId, CredentialId, ExecutionId, GrantId, Provider, UserId};
-use autogpt::origin::RedirectUri;
-use autogpt::pkce::PkceVerifier;
 use autogpt::random::{Nonce, State};
 use autogpt::scope::Scope;
 use autogpt::secret::{AccessToken, RefreshToken};
@@ -14,8 +12,8 @@ use tower_sessions::session_store::{ExpiredDeletion as _, SessionStore as _};
 
 use super::{TestDb, both_backends};
 use crate::storage::{
-    AuthMode, ConnectionId, ConnectionStatus, ConsumeAttemptError, GrantUpsert, InsertOutcome, NewExecution, NewGrant,
-    NewTransaction, Profile, TakeError, UpdateOutcome, retention_cutoff,
+    AfterFailure, ConnectionId, ConnectionStatus, ConsumeAttemptError, GrantUpsert, InsertOutcome, NewExecution,
+    NewGrant, Profile, UpdateOutcome, retention_cutoff,
 };
 
 pub(super) fn profile(sub: &str) -> Profile {
@@ -83,49 +81,27 @@ async fn item34_forget_deletes_tokens(db: &TestDb) {
     assert!(c.forget(&id, 2_001).await.unwrap().is_none());
 }
 
-fn new_tx<'a>(state: &'a State, session: &'a str, uri: &'a RedirectUri) -> NewTransaction<'a> {
-    NewTransaction {
-        state,
-        session_key: session,
-        verifier: PkceVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap(),
-        return_to: "/agents",
-        mode: AuthMode::Popup,
-        redirect_uri: uri,
-    }
-}
-
-/// Item 20: state stored hashed, bound to the session, consumed by the first callback.
+/// Item 20: a callback's state is consumed once (stored hashed), so a replay is refused even
+/// with a copy of the transaction cookie; expired ones are purged.
 async fn item20_transaction_single_use(db: &TestDb) {
-    let t = db.storage.transactions();
-    let uri = RedirectUri::new("http://127.0.0.1:3000/api/autogpt/callback").unwrap();
+    let t = db.storage.consumed_states();
     let state = State::generate();
-    t.insert(new_tx(&state, "sess-1", &uri), 1_000).await.unwrap();
+    assert!(t.consume(state.as_str(), 1_600).await.unwrap(), "first callback");
+    assert!(!t.consume(state.as_str(), 1_600).await.unwrap(), "a replay");
     let keys: Vec<String> =
-        sqlx::query_scalar("SELECT state_hash FROM oauth_transactions").fetch_all(db.storage.pool()).await.unwrap();
+        sqlx::query_scalar("SELECT state_hash FROM consumed_states").fetch_all(db.storage.pool()).await.unwrap();
     assert_eq!(keys, vec![crate::crypto::state_hash(state.as_str())]);
-    let taken = t.take(state.as_str(), "sess-1", 1_599).await.unwrap();
-    assert_eq!(taken.verifier.secret(), "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
-    assert_eq!((taken.return_to.as_str(), taken.mode), ("/agents", AuthMode::Popup));
-    assert_eq!(taken.redirect_uri, uri, "item 23: the same redirect_uri");
-    assert!(matches!(t.take(state.as_str(), "sess-1", 1_599).await, Err(TakeError::Missing)));
 }
 
-/// Item 21: unknown, expired and other-session states are refused, and consumed.
+/// Item 21 (storage side): consumed states are kept until they would have expired, then
+/// purged by upkeep; the transaction itself (and its refusals) lives in the sealed cookie
+/// (`services::auth::transaction` tests).
 async fn item21_transaction_refusals(db: &TestDb) {
-    let t = db.storage.transactions();
-    let uri = RedirectUri::new("http://127.0.0.1:3000/api/autogpt/callback").unwrap();
-    assert!(matches!(t.take("never-issued", "s", 0).await, Err(TakeError::Missing)));
-    let old = State::generate();
-    t.insert(new_tx(&old, "s", &uri), 1_000).await.unwrap();
-    assert!(matches!(t.take(old.as_str(), "s", 1_600).await, Err(TakeError::Expired)));
-    assert!(matches!(t.take(old.as_str(), "s", 1_000).await, Err(TakeError::Missing)));
-    let other = State::generate();
-    t.insert(new_tx(&other, "victim", &uri), 1_000).await.unwrap();
-    assert!(matches!(t.take(other.as_str(), "attacker", 1_001).await, Err(TakeError::OtherSession)));
-    assert!(matches!(t.take(other.as_str(), "victim", 1_001).await, Err(TakeError::Missing)));
-    let stale = State::generate();
-    t.insert(new_tx(&stale, "s", &uri), 1_000).await.unwrap();
+    let t = db.storage.consumed_states();
+    t.consume(State::generate().as_str(), 1_600).await.unwrap();
+    t.consume(State::generate().as_str(), 1_700).await.unwrap();
     assert_eq!(t.purge_expired(1_600).await.unwrap(), 1);
+    assert_eq!(db.storage.sweep(1_700, 600).await.unwrap(), 1, "upkeep's sweep purges them too");
 }
 
 /// Item 5/8/15: a Connect nonce is spent once, only by its connection, within 10 minutes.
@@ -277,7 +253,7 @@ async fn item57_61_inbox_dedupe_and_failure(db: &TestDb) {
     }
     let pending = i.unprocessed(10).await.unwrap();
     assert_eq!((pending.len(), pending[0].body.as_str(), pending[0].received_at), (1, body, 1_000));
-    i.mark_failed("k1", "platform down").await.unwrap();
+    i.mark_failed("k1", "platform down", AfterFailure::RetryAt(1_005)).await.unwrap();
     let pending = i.unprocessed(10).await.unwrap();
     assert_eq!((pending[0].attempts, pending[0].last_error.as_deref()), (1, Some("platform down")));
     i.mark_processed("k1", 1_010).await.unwrap();
@@ -295,24 +271,24 @@ async fn inbox_claims_are_exclusive(db: &TestDb) {
     let i = db.storage.inbox();
     let replica = db.replica().await;
     i.insert("k", "execution.completed", Some("x-1"), "{}", 1_000).await.unwrap();
-    let mine = i.claim("k", 1_000, 120).await.unwrap().expect("first claim wins");
+    let mine = i.claim("a", "k", 1_000, 120).await.unwrap().expect("first claim wins");
     assert_eq!((mine.idempotency_key.as_str(), mine.subject_id.as_deref()), ("k", Some("x-1")));
-    assert!(replica.inbox().claim("k", 1_001, 120).await.unwrap().is_none(), "held by the first");
-    assert!(i.claim("k", 1_119, 120).await.unwrap().is_none(), "held until the lease ends");
+    assert!(replica.inbox().claim("b", "k", 1_001, 120).await.unwrap().is_none(), "held by the first");
+    assert!(i.claim("a", "k", 1_119, 120).await.unwrap().is_none(), "held until the lease ends");
     // The holder crashed: once the lease ran out, another processor takes over.
-    assert!(replica.inbox().claim("k", 1_120, 120).await.unwrap().is_some(), "lease ran out");
+    assert!(replica.inbox().claim("b", "k", 1_120, 120).await.unwrap().is_some(), "lease ran out");
     // A failure releases the claim at once (the next sweep retries).
-    replica.inbox().mark_failed("k", "platform down").await.unwrap();
-    assert!(i.claim("k", 1_121, 120).await.unwrap().is_some(), "released by the failure");
+    replica.inbox().mark_failed("k", "platform down", AfterFailure::RetryAt(1_121)).await.unwrap();
+    assert!(i.claim("a", "k", 1_121, 120).await.unwrap().is_some(), "released by the failure");
     i.mark_processed("k", 1_122).await.unwrap();
-    assert!(replica.inbox().claim("k", 9_999, 120).await.unwrap().is_none(), "processed: never again");
-    assert!(i.claim("unknown", 1_000, 120).await.unwrap().is_none());
+    assert!(replica.inbox().claim("b", "k", 9_999, 120).await.unwrap().is_none(), "processed: never again");
+    assert!(i.claim("a", "unknown", 1_000, 120).await.unwrap().is_none());
     // Twenty concurrent claims of a new delivery: exactly one wins.
     i.insert("k2", "execution.completed", None, "{}", 2_000).await.unwrap();
     let claims: Vec<_> = (0..20)
         .map(|n| {
             let s = if n % 2 == 0 { db.storage.clone() } else { replica.clone() };
-            tokio::spawn(async move { s.inbox().claim("k2", 2_000, 120).await.unwrap().is_some() })
+            tokio::spawn(async move { s.inbox().claim("a", "k2", 2_000, 120).await.unwrap().is_some() })
         })
         .collect();
     let mut won = 0;
@@ -320,6 +296,37 @@ async fn inbox_claims_are_exclusive(db: &TestDb) {
         won += usize::from(c.await.unwrap());
     }
     assert_eq!(won, 1);
+}
+
+/// Issue 11 item 5: 100 deliveries that keep failing cannot hold back a fresh one: given up
+/// for good after the last attempt (kept, counted), retries wait for their due time, the most
+/// overdue first; a restarted instance releases what it held.
+async fn item5_dead_deliveries_do_not_block_the_queue(db: &TestDb) {
+    let i = db.storage.inbox();
+    for n in 0..100 {
+        let key = format!("dead-{n}");
+        i.insert(&key, "execution.completed", None, "{}", 1_000).await.unwrap();
+        i.mark_failed(&key, "boom", AfterFailure::GiveUp(1_001)).await.unwrap();
+    }
+    i.insert("fresh", "execution.completed", None, "{}", 1_002).await.unwrap();
+    let due = i.due(1_003, 100).await.unwrap();
+    assert_eq!(due.iter().map(|r| r.idempotency_key.as_str()).collect::<Vec<_>>(), ["fresh"]);
+    assert_eq!(i.dead_count().await.unwrap(), 100);
+    assert!(i.claim("a", "dead-0", 1_003, 30).await.unwrap().is_none(), "given up: never claimed again");
+    // A retry waits for its time; the most overdue comes first.
+    i.insert("later", "execution.completed", None, "{}", 1_000).await.unwrap();
+    i.mark_failed("fresh", "boom", AfterFailure::RetryAt(1_100)).await.unwrap();
+    i.mark_failed("later", "boom", AfterFailure::RetryAt(1_050)).await.unwrap();
+    assert!(i.due(1_049, 100).await.unwrap().is_empty());
+    let due: Vec<String> = i.due(1_100, 100).await.unwrap().into_iter().map(|r| r.idempotency_key).collect();
+    assert_eq!(due, ["later", "fresh"]);
+    // Held by an instance that died: its next incarnation releases the lease at start-up.
+    assert!(i.claim("host:3000", "later", 1_100, 30).await.unwrap().is_some());
+    assert!(i.due(1_101, 100).await.unwrap().iter().all(|r| r.idempotency_key != "later"));
+    assert_eq!(i.release_leases_of("host:3000").await.unwrap(), 1);
+    assert!(i.due(1_101, 100).await.unwrap().iter().any(|r| r.idempotency_key == "later"));
+    // Given-up deliveries stay for operators: never purged.
+    assert_eq!(i.purge_older_than(9_999_999).await.unwrap(), 0);
 }
 
 /// Item 58: deliveries are kept at least twice the freshness window (a replay stays a
@@ -412,6 +419,7 @@ both_backends!(
     item57_61_inbox_dedupe_and_failure,
     item58_inbox_retention,
     inbox_claims_are_exclusive,
+    item5_dead_deliveries_do_not_block_the_queue,
     inbox_events_for_execution,
     sessions_store_round_trip,
 );

@@ -80,6 +80,10 @@ pub struct AuthCode {
     pub used: bool,
     /// Every token issued from this code (and its refreshes) shares this family id.
     pub family: String,
+    /// The `code_verifier` the exchange presented (tests check no response of the app ever
+    /// showed it to the browser, checklist 19).
+    #[serde(default)]
+    pub verifier_presented: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

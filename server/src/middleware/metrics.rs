@@ -15,7 +15,7 @@ use axum::{
 };
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
-    metrics::{counter::Counter, family::Family},
+    metrics::{counter::Counter, family::Family, gauge::Gauge},
     registry::Registry,
 };
 
@@ -75,6 +75,7 @@ pub struct Metrics {
     webhooks: Family<WebhookLabels, Counter>,
     token_refreshes: Counter,
     token_errors: Family<TokenErrorLabels, Counter>,
+    webhooks_dead: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -102,10 +103,21 @@ impl Metrics {
         registry.register("token_refreshes", "Successful access-token refreshes", token_refreshes.clone());
         let token_errors = Family::<TokenErrorLabels, Counter>::default();
         registry.register("token_errors", "Token endpoint failures by kind", token_errors.clone());
+        let webhooks_dead = Gauge::default();
+        registry.register(
+            "webhooks_dead",
+            "Webhook deliveries whose processing was given up for good (kept in the inbox)",
+            webhooks_dead.clone(),
+        );
         for outcome in WebhookOutcome::ALL {
             let _ = webhooks.get_or_create(&WebhookLabels { outcome: outcome.as_str() });
         }
-        Self { registry: Arc::new(registry), http_requests, webhooks, token_refreshes, token_errors }
+        Self { registry: Arc::new(registry), http_requests, webhooks, token_refreshes, token_errors, webhooks_dead }
+    }
+
+    /// Sets how many deliveries were given up (read from storage at each scrape).
+    pub fn set_webhooks_dead(&self, count: i64) {
+        self.webhooks_dead.set(count);
     }
 
     /// Counts one HTTP response (done by [`track_metrics`]).

@@ -17,4 +17,6 @@ pub use error_pages::{ErrorPage, render_error_pages};
 pub use metrics::{Metrics, WebhookOutcome, track_metrics};
 pub use rate_limit::{Quota, RateLimitLayer, RateLimits, ScopedRateLimitLayer, rate_limit, rate_limit_matching};
 pub use request_trace::{RequestSpan, RequestTracingLayer, request_tracing};
-pub use security_headers::{SecurityHeadersLayer, content_security_policy, security_headers};
+pub use security_headers::{
+    CspNonce, CspPolicy, SecurityHeadersLayer, content_security, content_security_policy, security_headers,
+};

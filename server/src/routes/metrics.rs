@@ -6,14 +6,18 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::middleware::Metrics;
+use crate::AppState;
 
 /// The content type of the OpenMetrics text exposition, which Prometheus negotiates natively.
 pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Renders every registered metric.
-pub async fn metrics(State(metrics): State<Metrics>) -> Response {
-    match metrics.render() {
+/// Renders every registered metric, with the inbox's given-up count read now.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    match state.ctx.storage.inbox().dead_count().await {
+        Ok(dead) => state.metrics.set_webhooks_dead(dead),
+        Err(e) => tracing::warn!(error = %e, "could not count given-up webhooks"),
+    }
+    match state.metrics.render() {
         Ok(text) => {
             ([(header::CONTENT_TYPE, HeaderValue::from_static(OPENMETRICS_CONTENT_TYPE))], text).into_response()
         }

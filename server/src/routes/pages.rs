@@ -55,15 +55,23 @@ pub fn message_page(stylesheet: &str, title: &str, message: &str) -> String {
 
 /// The callback's answer inside a popup: tell the opener (same origin only) and close;
 /// without an opener, continue in this window.
-pub fn popup_result_page(stylesheet: &str, app_origin: &str, ok: bool, message: &str, next: &str) -> String {
+pub fn popup_result_page(
+    stylesheet: &str,
+    nonce: &str,
+    app_origin: &str,
+    ok: bool,
+    message: &str,
+    next: &str,
+) -> String {
     let payload = serde_json::json!({ "type": "autogpt_signed_in", "success": ok, "error": if ok { None } else { Some(message) } });
     let script = format!(
-        "<script>(function(){{var m={msg};var o={origin};\
+        "<script nonce=\"{nonce}\">(function(){{var m={msg};var o={origin};\
          if(window.opener&&!window.opener.closed){{window.opener.postMessage(m,o);setTimeout(function(){{window.close();}},300);}}\
          else{{window.location.replace({next});}}}})();</script>",
         msg = script_json(&payload),
         origin = script_json(&serde_json::Value::String(app_origin.to_owned())),
         next = script_json(&serde_json::Value::String(next.to_owned())),
+        nonce = escape(nonce),
     );
     let heading = if ok { "Signed in" } else { "Sign-in failed" };
     document(
@@ -92,6 +100,7 @@ mod tests {
     fn script_json_cannot_close_the_script() {
         let page = popup_result_page(
             "/pkg/site.css",
+            "n0nce",
             "http://127.0.0.1:3000",
             false,
             "</script><script>alert(1)</script>",

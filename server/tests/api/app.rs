@@ -59,24 +59,34 @@ pub async fn connect_google(alice: &Browser) -> String {
     let marker = "\"grant_id\":\"";
     let start = result.body.find(marker).expect("grant id in the result page") + marker.len();
     let grant_id = result.body[start..].split('"').next().unwrap().to_owned();
+    let before = alice.cookie("agc_session");
     let r = alice.call("connect/record", &[("nonce", &nonce), ("grant_id", &grant_id)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["grant_id"], grant_id.as_str());
+    // Checklist 40: a completed connection gets a new session id, as a sign-in does.
+    assert_ne!(alice.cookie("agc_session"), before, "the session id survived the connection");
     grant_id
 }
 
 #[tokio::test]
 async fn item35_36_tokens_never_reach_the_browser_nor_the_database_file() {
     let database_url = temp_sqlite();
-    let app = spawn_app_with(RateLimits::default(), database_url.clone(), sandbox::Config::for_tests()).await;
+    // The sign-in's access token lives 30 s (inside the 60 s skew), so the refresh below really
+    // calls the platform; the refreshed one lives an hour.
+    let mut platform = sandbox::Config::for_tests();
+    platform.access_token_ttl = std::time::Duration::from_secs(30);
+    let app = spawn_app_with(RateLimits::default(), database_url.clone(), platform).await;
     let alice = signed_in(&app).await;
+    let admin = reqwest::Client::new().post(format!("{}/__admin/settings", app.platform.base_url()));
+    let r = admin.json(&serde_json::json!({"access_token_ttl_secs": 3600})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let refreshed = alice.post_app(&app.url, "/api/autogpt/refresh").await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
     connect_google(&alice).await;
     let started = alice.execute("echo-agent").await;
     assert_eq!(started.status, StatusCode::OK, "{}", started.body);
     let id = started.json()["execution_id"].as_str().unwrap().to_owned();
     wait_for_status(&alice, &id, "completed").await;
-    let refreshed = alice.post_app(&app.url, "/api/autogpt/refresh").await;
-    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
     for page in ["/", "/connect", "/agents", "/executions"] {
         alice.get(&format!("{}{page}", app.url)).await;
     }

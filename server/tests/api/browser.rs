@@ -90,6 +90,16 @@ impl Browser {
         self.send(self.client.get(url)).await
     }
 
+    /// A form post with extra request headers (`Origin`, `Sec-Fetch-Site`: what another site's
+    /// page would send).
+    pub async fn post_form_with(&self, url: &str, headers: &[(&str, &str)], form: &[(&str, &str)]) -> Resp {
+        let mut request = self.client.post(url).form(form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request).await
+    }
+
     pub async fn post_form(&self, url: &str, origin: Option<&str>, form: &[(&str, &str)]) -> Resp {
         let mut request = self.client.post(url).form(form);
         if let Some(origin) = origin {
@@ -185,6 +195,11 @@ pub async fn authorize(b: &Browser, query: &str) -> Resp {
 /// Follows the platform from `start` (logging in as alice, answering the consent page with
 /// `decision`) up to the redirect to the app's callback, which is returned unvisited.
 pub async fn to_callback(b: &Browser, start: Resp, decision: &str) -> String {
+    to_callback_as(b, start, decision, ("alice@example.com", "alice-password")).await
+}
+
+/// [`to_callback`] logging in as `user` (email, password).
+pub async fn to_callback_as(b: &Browser, start: Resp, decision: &str, user: (&str, &str)) -> String {
     let callback = format!("{}/api/autogpt/callback", b.app);
     let mut resp = start;
     for _ in 0..10 {
@@ -195,11 +210,7 @@ pub async fn to_callback(b: &Browser, start: Resp, decision: &str) -> String {
             let parsed = Url::parse(&next).unwrap();
             resp = if parsed.path() == "/login" {
                 let cont = parsed.query_pairs().find(|(k, _)| k == "continue").map(|(_, v)| v.into_owned());
-                let form = [
-                    ("email", "alice@example.com"),
-                    ("password", "alice-password"),
-                    ("continue", cont.as_deref().unwrap_or("/")),
-                ];
+                let form = [("email", user.0), ("password", user.1), ("continue", cont.as_deref().unwrap_or("/"))];
                 b.post_form(&format!("{}/login", b.platform), Some(&b.platform.clone()), &form).await
             } else {
                 b.get(&next).await

@@ -11,5 +11,6 @@ mod http;
 mod oauth;
 mod operations;
 mod replicas;
+mod security;
 mod support;
 mod webhooks;

@@ -156,16 +156,22 @@ async fn item39_only_the_configured_scopes_are_requested_and_granted_ones_stored
 async fn item40_41_session_cookie_is_cycled_and_locked_down() {
     let app = spawn_app_with(RateLimits::default(), temp_sqlite(), sandbox::Config::for_tests()).await;
     let b = Browser::new(&app);
+    // Issue 11 item 4: starting a sign-in sets no session cookie; the sign-in sets it.
     let start = authorize(&b, "").await;
-    let cookie = start.set_cookies.iter().find(|c| c.starts_with("agc_session=")).expect("session cookie set");
+    assert!(!start.set_cookies.iter().any(|c| c.starts_with("agc_session=")), "{:?}", start.set_cookies);
+    let callback = to_callback(&b, start, "approve").await;
+    let signed_in = b.get(&callback).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    let cookie = signed_in.set_cookies.iter().find(|c| c.starts_with("agc_session=")).expect("session cookie set");
     let attributes: Vec<String> = cookie.split(';').skip(1).map(|a| a.trim().to_ascii_lowercase()).collect();
     assert!(attributes.contains(&"httponly".into()), "{cookie}");
     assert!(attributes.contains(&"samesite=lax".into()), "{cookie}");
     assert!(attributes.contains(&"path=/".into()), "{cookie}");
     assert!(!attributes.iter().any(|a| a.starts_with("domain")), "{cookie}");
     assert!(!attributes.contains(&"secure".into()), "dev config over http: {cookie}");
+    // Signing in again (the same browser, an existing session) gets a new session id.
     let before = b.cookie("agc_session").unwrap();
-    let callback = to_callback(&b, start, "approve").await;
+    let callback = to_callback(&b, authorize(&b, "").await, "approve").await;
     assert_eq!(b.get(&callback).await.status, StatusCode::SEE_OTHER);
     let after = b.cookie("agc_session").unwrap();
     assert_ne!(before, after, "the session id survived the sign-in (item 40)");
@@ -182,7 +188,7 @@ async fn item41_production_cookie_is_host_prefixed_and_secure() {
         ("AUTOGPT_URL", "https://platform.example"),
         ("AUTOGPT_CLIENT_ID", "prod-client"),
         ("AUTOGPT_CLIENT_SECRET", "prod-client-secret-not-the-default"),
-        ("AUTOGPT_WEBHOOK_SECRET", "whsec_production_value"),
+        ("AUTOGPT_WEBHOOK_SECRET", "whsec_production_value_0123456789abcdef"),
         ("APP_SECRET", "production-secret-production-secret-0123"),
         ("DATABASE_URL", &temp_sqlite()),
     ]
@@ -194,9 +200,15 @@ async fn item41_production_cookie_is_host_prefixed_and_secure() {
     let url = format!("http://{}", app.local_addr().unwrap());
     tokio::spawn(async move { app.run_until_stopped().await.expect("server runs") });
     let b = Browser::with_urls(&url, "https://platform.example");
+    // Issue 11 item 9: an https app pins browsers to https.
+    let health = reqwest::get(format!("{url}/healthz")).await.unwrap();
+    assert_eq!(health.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
     let r = b.get(&format!("{url}/api/autogpt/authorize")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let cookie = r.set_cookies.iter().find(|c| c.starts_with("__Host-agc_session=")).expect("__Host- cookie");
+    // Before a sign-in completes there is no session, only the sealed transaction cookie; it
+    // is locked down the same way (the session cookie: `startup`'s unit test).
+    assert!(!r.set_cookies.iter().any(|c| c.contains("agc_session")), "{:?}", r.set_cookies);
+    let cookie = r.set_cookies.iter().find(|c| c.starts_with("__Host-agc_signin=")).expect("__Host- cookie");
     let attributes: Vec<String> = cookie.split(';').skip(1).map(|a| a.trim().to_ascii_lowercase()).collect();
     for wanted in ["secure", "httponly", "samesite=lax", "path=/"] {
         assert!(attributes.contains(&wanted.to_owned()), "{wanted} missing: {cookie}");

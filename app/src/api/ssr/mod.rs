@@ -71,22 +71,20 @@ fn or_signed_out<T: Default>(result: Result<T, ServiceError>) -> T {
 }
 
 pub(crate) async fn current_session() -> Result<Option<SessionStatus>, AppError> {
-    let (ctx, visitor) = visitor().await?;
-    answer(backend::services::session::account(&ctx, visitor.connection.as_ref()).await)
+    let (_, visitor) = visitor().await?;
+    Ok(visitor.account.to_view())
 }
 
 pub(crate) async fn home_summary() -> Result<HomeSummary, AppError> {
     let (ctx, visitor) = visitor().await?;
-    let summary = backend::services::session::summary(&ctx, visitor.connection.as_ref()).await;
+    let summary = backend::services::session::summary(&ctx, visitor.account).await;
     Ok(or_signed_out(summary.map(|s| s.map(ToView::to_view).unwrap_or_default())))
 }
 
 pub(crate) async fn account_grants() -> Result<AccountGrants, AppError> {
     let (ctx, visitor) = visitor().await?;
     let data = async {
-        let Some(account) = backend::services::session::account(&ctx, visitor.connection.as_ref()).await? else {
-            return Ok(AccountGrants::default());
-        };
+        let Some(account) = visitor.account else { return Ok(AccountGrants::default()) };
         let grants = backend::services::connect::stored(&ctx, &account.id).await?;
         Ok(AccountGrants { session: Some(account.to_view()), grants: grants.to_view() })
     };
@@ -96,9 +94,7 @@ pub(crate) async fn account_grants() -> Result<AccountGrants, AppError> {
 pub(crate) async fn account_history() -> Result<AccountHistory, AppError> {
     let (ctx, visitor) = visitor().await?;
     let data = async {
-        let Some(account) = backend::services::session::account(&ctx, visitor.connection.as_ref()).await? else {
-            return Ok(AccountHistory::default());
-        };
+        let Some(account) = visitor.account else { return Ok(AccountHistory::default()) };
         let executions = backend::services::agents::history(&ctx, &account.id).await?;
         Ok(AccountHistory { session: Some(account.to_view()), executions: executions.to_view() })
     };

@@ -91,7 +91,7 @@ impl ToView for ExecutionRecord {
 impl ToView for InboxRecord {
     type View = WebhookEventView;
     fn to_view(self) -> WebhookEventView {
-        WebhookEventView { event: self.event, received_at: self.received_at }
+        WebhookEventView { event: self.event, received_at: self.received_at, gave_up: self.dead_at.is_some() }
     }
 }
 
@@ -137,6 +137,7 @@ impl From<backend::AppEvent> for crate::api::events::LiveEvent {
             }
             AppEvent::GrantAdded { grant_id, provider } => LiveEvent::GrantAdded(grant(grant_id, provider)),
             AppEvent::GrantRevoked { grant_id, provider } => LiveEvent::GrantRevoked(grant(grant_id, provider)),
+            AppEvent::SignedOut => LiveEvent::SignedOut,
         }
     }
 }

@@ -69,6 +69,7 @@ pub fn issue_code(db: &mut Db, req: &ConsentRequest) -> String {
         expires_at_ms: now_ms() + CODE_TTL_MS,
         used: false,
         family: random_uuid(),
+        verifier_presented: None,
     });
     code
 }

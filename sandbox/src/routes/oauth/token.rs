@@ -102,6 +102,7 @@ fn exchange_code(
     let Some(verifier) = param(form, "code_verifier").filter(|v| !v.is_empty()) else {
         return Err(err("invalid_request", "code_verifier is required"));
     };
+    db.codes[idx].verifier_presented = Some(verifier.to_owned());
     // Checklist 29: a wrong verifier is `invalid_grant` (RFC 7636 §4.6), described as the
     // contract words it.
     if !pkce_matches(verifier, &code.code_challenge) {

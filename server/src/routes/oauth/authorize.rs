@@ -2,18 +2,22 @@
 //! `POST /api/autogpt/authorize` (API-key flow, guide Step 4): JSON from the
 //! page's script (`{"redirect":true,"url"}` or the consent HTML for its popup),
 //! or a plain form post when JavaScript is off (B8: the consent page or a 303).
+//!
+//! Starting a sign-in stores nothing: the transaction goes into the browser's sealed
+//! `agc_signin` cookie (issue 11 item 4). The API-key form must come from our own page
+//! (issue 11 item 1: a cross-site post could otherwise sign the victim in as the attacker).
 
 use autogpt::secret::ApiKey;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
-use backend::services::auth::{self, AuthError, Started};
-use backend::storage::AuthMode;
-use backend::{Access, Visitor};
+use backend::SameOrigin;
+use backend::services::auth::{self, AuthError, AuthMode, SignInStarted, Started};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::transaction_cookie;
 use crate::{AppState, Error};
 
 /// Query of the login flow.
@@ -26,13 +30,17 @@ pub struct AuthorizeQuery {
 /// Starts the browser login flow.
 pub async fn start_login(
     State(state): State<AppState>,
-    visitor: Visitor,
+    headers: HeaderMap,
     Query(query): Query<AuthorizeQuery>,
 ) -> Response {
     let return_to = auth::safe_return_to(query.return_to.as_deref().or(Some("/connect")));
-    match auth::start(&state.ctx, &visitor, AuthMode::Window, &return_to, None).await {
-        Ok(Started::Redirect(url)) => Redirect::to(url.as_str()).into_response(),
-        Ok(Started::ConsentPage(html)) => consent_page(html),
+    let production = state.ctx.config.production;
+    let cookie = transaction_cookie::read(&headers, production);
+    match auth::start(&state.ctx, cookie.as_deref(), AuthMode::Window, &return_to, None).await {
+        Ok(started) => answer(&state, started, |next| match next {
+            Started::Redirect(url) => Redirect::to(url.as_str()).into_response(),
+            Started::ConsentPage(html) => consent_page(&state, html),
+        }),
         Err(e) => error_page(e),
     }
 }
@@ -48,29 +56,11 @@ pub struct ApiKeyBody {
     mode: Option<String>,
 }
 
-/// API-key flow from the page's script: JSON in, JSON or consent HTML out.
-async fn start_with_key_json(state: &AppState, visitor: &Visitor<impl Access>, body: ApiKeyBody) -> Response {
-    match with_key(state, visitor, body, AuthMode::Popup).await {
-        Ok(Started::Redirect(url)) => Json(json!({ "redirect": true, "url": url.as_str() })).into_response(),
-        Ok(Started::ConsentPage(html)) => consent_page(html),
-        Err(e) => Error::from(e).into_response(),
-    }
-}
-
-/// API-key flow without JavaScript: a plain form post, answered in the window.
-async fn start_with_key_form(state: &AppState, visitor: &Visitor<impl Access>, body: ApiKeyBody) -> Response {
-    let mode = if body.mode.as_deref() == Some("popup") { AuthMode::Popup } else { AuthMode::Window };
-    match with_key(state, visitor, body, mode).await {
-        Ok(Started::Redirect(url)) => Redirect::to(url.as_str()).into_response(),
-        Ok(Started::ConsentPage(html)) => consent_page(html),
-        Err(e) => error_page(e),
-    }
-}
-
-/// Dispatches on the content type: the guide's JSON, or a no-JS form.
+/// Dispatches on the content type: the guide's JSON, or a no-JS form. Refused with 403
+/// before anything else when the request is not from our own page.
 pub async fn start_with_key(
     State(state): State<AppState>,
-    visitor: Visitor,
+    _same_origin: SameOrigin,
     headers: HeaderMap,
     request: axum::extract::Request,
 ) -> Response {
@@ -79,38 +69,72 @@ pub async fn start_with_key(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
+    let cookie = transaction_cookie::read(&headers, state.ctx.config.production);
     if json {
-        match Json::<ApiKeyBody>::from_request(request, &()).await {
-            Ok(Json(body)) => start_with_key_json(&state, &visitor, body).await,
-            Err(_) => Error::new(StatusCode::BAD_REQUEST, "Send {\"apiKey\": \"agpt_...\"}.").into_response(),
+        let Ok(Json(body)) = Json::<ApiKeyBody>::from_request(request, &()).await else {
+            return Error::new(StatusCode::BAD_REQUEST, "Send {\"apiKey\": \"agpt_...\"}.").into_response();
+        };
+        match with_key(&state, cookie.as_deref(), body, AuthMode::Popup).await {
+            Ok(started) => answer(&state, started, |next| match next {
+                Started::Redirect(url) => Json(json!({ "redirect": true, "url": url.as_str() })).into_response(),
+                Started::ConsentPage(html) => consent_page(&state, html),
+            }),
+            Err(e) => Error::from(e).into_response(),
         }
     } else {
-        match Form::<ApiKeyBody>::from_request(request, &()).await {
-            Ok(Form(body)) => start_with_key_form(&state, &visitor, body).await,
-            Err(_) => Error::new(StatusCode::BAD_REQUEST, "Please enter your AutoGPT API key.")
+        let Ok(Form(body)) = Form::<ApiKeyBody>::from_request(request, &()).await else {
+            return Error::new(StatusCode::BAD_REQUEST, "Please enter your AutoGPT API key.")
                 .page("API key missing")
-                .into_response(),
+                .into_response();
+        };
+        let mode = if body.mode.as_deref() == Some("popup") { AuthMode::Popup } else { AuthMode::Window };
+        match with_key(&state, cookie.as_deref(), body, mode).await {
+            Ok(started) => answer(&state, started, |next| match next {
+                Started::Redirect(url) => Redirect::to(url.as_str()).into_response(),
+                Started::ConsentPage(html) => consent_page(&state, html),
+            }),
+            Err(e) => error_page(e),
         }
     }
 }
 
 async fn with_key(
     state: &AppState,
-    visitor: &Visitor<impl Access>,
+    cookie: Option<&str>,
     body: ApiKeyBody,
     mode: AuthMode,
-) -> Result<Started, AuthError> {
+) -> Result<SignInStarted, AuthError> {
     let key = body.api_key.trim();
     if key.is_empty() {
         return Err(AuthError::Refused("Please enter your AutoGPT API key.".into()));
     }
-    auth::start(&state.ctx, visitor, mode, "/connect", Some(ApiKey::new(key))).await
+    auth::start(&state.ctx, cookie, mode, "/connect", Some(ApiKey::new(key))).await
 }
 
-/// The platform's consent page, shown on our origin. Its form posts to the platform, so
-/// the CSP of this one response also allows that form action (set by the headers layer).
-fn consent_page(html: String) -> Response {
-    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+/// The next step's response, carrying the transaction cookie.
+fn answer(state: &AppState, started: SignInStarted, respond: impl FnOnce(Started) -> Response) -> Response {
+    let mut response = respond(started.next);
+    let (name, value) = transaction_cookie::set(Some(started.transaction_cookie), state.ctx.config.production);
+    response.headers_mut().append(name, value);
+    response
+}
+
+/// The platform's consent page, shown on our origin (the guide's API-key design). It is the
+/// platform's HTML, so it gets a policy of its own (issue 11 item 8): a sandbox in which no
+/// script runs, forms may be sent (to the platform, and on to our callback), and nothing is
+/// loaded but its inline styles and data images.
+fn consent_page(state: &AppState, html: String) -> Response {
+    let platform = state.ctx.config.platform.origin();
+    let csp = format!(
+        "sandbox allow-forms allow-same-origin; default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+         form-action 'self' {platform}; frame-ancestors 'none'; base-uri 'none'"
+    );
+    let csp = HeaderValue::from_str(&csp).expect("a CSP built from a serialized origin is a valid header value");
+    (
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store")), (header::CONTENT_SECURITY_POLICY, csp)],
+        Html(html),
+    )
+        .into_response()
 }
 
 fn error_page(e: AuthError) -> Response {

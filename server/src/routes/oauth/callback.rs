@@ -2,28 +2,42 @@
 //! the tokens server-side and lands on `/connect?success=true` — or, when the
 //! sign-in ran in a popup, tells the opener and closes.
 
+use axum::Extension;
 use axum::extract::{RawQuery, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use backend::Visitor;
-use backend::services::auth::{self, AuthError};
-use backend::storage::AuthMode;
+use backend::services::auth::{self, AuthError, AuthMode};
 
 use super::super::pages::popup_result_page;
+use super::transaction_cookie;
+use crate::middleware::CspNonce;
 use crate::{AppState, Error};
 
-/// Finishes a sign-in.
-pub async fn callback(State(state): State<AppState>, visitor: Visitor, RawQuery(query): RawQuery) -> Response {
+/// Finishes a sign-in: the transaction comes out of this browser's cookie (and the cookie
+/// is cleared, or keeps the browser's other pending sign-ins).
+pub async fn callback(
+    State(state): State<AppState>,
+    Extension(nonce): Extension<CspNonce>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let origin = state.ctx.config.app_origin.as_str();
     let css = state.settings.site.stylesheet();
-    let response = match auth::finish(&state.ctx, &visitor, query.as_deref().unwrap_or("")).await {
+    let production = state.ctx.config.production;
+    let cookie = transaction_cookie::read(&headers, production);
+    let (finished, remaining) =
+        auth::finish(&state.ctx, &visitor, query.as_deref().unwrap_or(""), cookie.as_deref()).await;
+    let popup_page = |ok: bool, message: &str, next: &str| {
+        Html(popup_result_page(&css, nonce.as_str(), origin, ok, message, next)).into_response()
+    };
+    let response = match finished {
         Ok(done) => {
             let next = with_param(&done.return_to, "success", "true");
             match done.mode {
                 AuthMode::Window => Redirect::to(&next).into_response(),
-                AuthMode::Popup => {
-                    Html(popup_result_page(&css, origin, true, "You are signed in.", &next)).into_response()
-                }
+                AuthMode::Popup => popup_page(true, "You are signed in.", &next),
             }
         }
         Err(failure) => {
@@ -35,13 +49,20 @@ pub async fn callback(State(state): State<AppState>, visitor: Visitor, RawQuery(
                 }
                 (_, Some(AuthMode::Popup)) => {
                     let next = with_param("/connect", "error", &message);
-                    Html(popup_result_page(&css, origin, false, &message, &next)).into_response()
+                    popup_page(false, &message, &next)
                 }
                 _ => Redirect::to(&with_param("/connect", "error", &message)).into_response(),
             }
         }
     };
-    ([(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], response).into_response()
+    let mut response =
+        ([(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], response).into_response();
+    // Only when this browser had a transaction cookie: a request without one learns nothing.
+    if cookie.is_some() {
+        let (name, value) = transaction_cookie::set(remaining, production);
+        response.headers_mut().append(name, value);
+    }
+    response
 }
 
 /// Appends `key=value` (form-encoded) to a relative path.

@@ -3,3 +3,4 @@
 pub mod authorize;
 pub mod callback;
 pub mod session;
+pub mod transaction_cookie;

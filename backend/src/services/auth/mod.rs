@@ -1,19 +1,23 @@
-//! Sign-in with AutoGPT (guide Steps 4–6, G9–G11): start an authorization
-//! (login flow or API key), finish it at the callback, refresh, sign out.
+//! Sign-in with AutoGPT (guide Steps 4–6, G9–G11): start an authorization (login flow or API
+//! key), finish it at the callback, refresh, sign out.
 //!
-//! The `state` and PKCE verifier stay on the server, bound to the browser
-//! session, single use, 10 minutes (checklist 19–22); the tokens are stored
-//! encrypted and never leave the server (B1).
+//! Starting writes nothing durable: the `state` and PKCE verifier ride in a sealed cookie
+//! ([`transaction`]), single use, 10 minutes (checklist 19–22). A session row exists only
+//! once a sign-in completes; the tokens are stored encrypted and never leave the server (B1).
+//! Signing out ends every session of the user ([`crate::caller`]).
+
+mod transaction;
+
+pub use transaction::{AuthMode, TRANSACTION_TTL_SECS, TakenTransaction, Transactions};
 
 use autogpt::authorize::{Callback, parse_callback, start_authorization};
 use autogpt::client::{AuthorizationOutcome, RevokableToken};
 use autogpt::secret::ApiKey;
-use tower_sessions::Session;
 use url::Url;
 
-use crate::caller::{Access, CONNECTION_KEY, Caller, Mutate, Visitor};
-use crate::storage::{AuthMode, NewTransaction, Profile, TakeError};
-use crate::{Context, ServiceError};
+use crate::caller::{Caller, Mutate, Visitor, sign_in};
+use crate::storage::Profile;
+use crate::{AppEvent, Context, ServiceError};
 
 /// How starting a sign-in went.
 #[derive(Debug)]
@@ -47,19 +51,6 @@ pub enum AuthError {
     Internal,
 }
 
-/// Session key binding a transaction to this browser (checklist 20, 21). A random value in
-/// the session data rather than the session id, which changes when it is cycled (item 40).
-const AUTH_KEY: &str = "auth_binding";
-
-async fn session_key(session: &Session) -> Result<String, AuthError> {
-    if let Some(key) = session.get::<String>(AUTH_KEY).await.map_err(internal)? {
-        return Ok(key);
-    }
-    let key = autogpt::random::State::generate().as_str().to_owned();
-    session.insert(AUTH_KEY, &key).await.map_err(internal)?;
-    Ok(key)
-}
-
 impl AuthError {
     /// The HTTP status a route answers this failure with.
     pub fn status(&self) -> http::StatusCode {
@@ -89,46 +80,50 @@ pub fn safe_return_to(candidate: Option<&str>) -> String {
     }
 }
 
+/// A started sign-in: where the browser goes next, and the transaction cookie to set.
+#[derive(Debug)]
+pub struct SignInStarted {
+    /// The next step.
+    pub next: Started,
+    /// The sealed transaction cookie's new value.
+    pub transaction_cookie: String,
+}
+
 /// Starts an authorization. With an API key the platform is asked server-side and its
 /// consent page is returned (guide Step 4); without, the browser is sent to the platform.
-pub async fn start<A: Access>(
+/// `transaction_cookie` is the browser's current cookie (its other pending sign-ins).
+pub async fn start(
     ctx: &Context,
-    visitor: &Visitor<A>,
+    transaction_cookie: Option<&str>,
     mode: AuthMode,
     return_to: &str,
     api_key: Option<ApiKey>,
-) -> Result<Started, AuthError> {
-    let key = session_key(&visitor.session).await?;
+) -> Result<SignInStarted, AuthError> {
     let pending = start_authorization(
         &ctx.config.platform,
         &ctx.config.client_id,
         ctx.oauth.redirect_uri(),
         &ctx.config.sign_in_scopes,
     );
-    let tx = NewTransaction {
-        state: &pending.state,
-        session_key: &key,
-        verifier: pending.verifier,
-        return_to,
-        mode,
-        redirect_uri: ctx.oauth.redirect_uri(),
+    let mut transactions = Transactions::open(&ctx.sign_in_seal, transaction_cookie, ctx.now());
+    transactions.push(&pending.state, pending.verifier, return_to, mode, ctx.oauth.redirect_uri(), ctx.now());
+    let transaction_cookie = transactions.seal(&ctx.sign_in_seal).expect("one transaction was just added");
+    let next = match api_key {
+        None => Started::Redirect(pending.url),
+        Some(api_key) => match ctx.oauth.request_authorization(&pending.url, Some(&api_key)).await {
+            Ok(AuthorizationOutcome::ConsentPage { html }) => Started::ConsentPage(html),
+            // The key was not accepted: fall back to the browser login flow (guide Step 4).
+            Ok(AuthorizationOutcome::NeedsLogin { .. }) => Started::Redirect(pending.url),
+            // Consent was given before: the platform redirected to our callback with a code.
+            Ok(AuthorizationOutcome::Redirect(callback)) => Started::Redirect(callback_url(ctx, &callback)),
+            Ok(AuthorizationOutcome::Rejected { status, body }) => {
+                tracing::warn!(%status, body_len = body.len(), "authorize refused");
+                return Err(AuthError::Refused("AutoGPT refused the authorization request.".into()));
+            }
+            Err(e) => return Err(internal(e)),
+        },
     };
-    ctx.storage.transactions().insert(tx, ctx.now()).await.map_err(internal)?;
-    let Some(api_key) = api_key else {
-        return Ok(Started::Redirect(pending.url));
-    };
-    match ctx.oauth.request_authorization(&pending.url, Some(&api_key)).await {
-        Ok(AuthorizationOutcome::ConsentPage { html }) => Ok(Started::ConsentPage(html)),
-        // The key was not accepted: fall back to the browser login flow (guide Step 4).
-        Ok(AuthorizationOutcome::NeedsLogin { .. }) => Ok(Started::Redirect(pending.url)),
-        // Consent was given before: the platform redirected to our callback with a code.
-        Ok(AuthorizationOutcome::Redirect(callback)) => Ok(Started::Redirect(callback_url(ctx, &callback))),
-        Ok(AuthorizationOutcome::Rejected { status, body }) => {
-            tracing::warn!(%status, body = %body.chars().take(200).collect::<String>(), "authorize refused");
-            Err(AuthError::Refused("AutoGPT refused the authorization request.".into()))
-        }
-        Err(e) => Err(internal(e)),
-    }
+    Ok(SignInStarted { next, transaction_cookie })
 }
 
 /// Rebuilds the callback URL the platform redirected to, so the browser finishes there
@@ -179,21 +174,46 @@ pub struct CallbackFailure {
     pub mode: Option<AuthMode>,
 }
 
-/// Finishes an authorization at `GET /api/autogpt/callback` (G10).
-pub async fn finish(ctx: &Context, visitor: &Visitor, query: &str) -> Result<Finished, CallbackFailure> {
-    let session = &visitor.session;
+/// What the callback leaves in the transaction cookie: the other pending sign-ins, or
+/// nothing (clear it).
+pub type RemainingTransactions = Option<String>;
+
+/// Finishes an authorization at `GET /api/autogpt/callback` (G10). The transaction is taken
+/// out of this browser's cookie whatever happens next, and its `state` is recorded as
+/// consumed, so a replay gets 400 (checklist 20, 22).
+pub async fn finish(
+    ctx: &Context,
+    visitor: &Visitor,
+    query: &str,
+    transaction_cookie: Option<&str>,
+) -> (Result<Finished, CallbackFailure>, RemainingTransactions) {
+    let mut transactions = Transactions::open(&ctx.sign_in_seal, transaction_cookie, ctx.now());
+    let result = finish_with(ctx, visitor, query, &mut transactions).await;
+    (result, transactions.seal(&ctx.sign_in_seal))
+}
+
+async fn finish_with(
+    ctx: &Context,
+    visitor: &Visitor,
+    query: &str,
+    transactions: &mut Transactions,
+) -> Result<Finished, CallbackFailure> {
     let fail = |error, mode| CallbackFailure { error, mode };
     let callback = parse_callback(query).map_err(|_| fail(AuthError::BadCallback, None))?;
     let state = callback.state().ok_or(fail(AuthError::BadState, None))?.as_str().to_owned();
-    let key = session.get::<String>(AUTH_KEY).await.ok().flatten().unwrap_or_default();
-    // Consumed whatever happens next, so a replay gets 400 (checklist 20, 22).
-    let tx = ctx.storage.transactions().take(&state, &key, ctx.now()).await.map_err(|e| match e {
-        TakeError::Storage(e) => fail(internal(e), None),
-        other => {
-            tracing::info!(reason = %other, "callback state refused");
-            fail(AuthError::BadState, None)
+    // Unknown, expired or another browser's: 400 and no token request (checklist 21).
+    let Some(tx) = transactions.take(&state) else {
+        tracing::info!("callback state refused: no such transaction in this browser");
+        return Err(fail(AuthError::BadState, None));
+    };
+    match ctx.storage.consumed_states().consume(&state, tx.expires_at).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::info!("callback state refused: replayed");
+            return Err(fail(AuthError::BadState, None));
         }
-    })?;
+        Err(e) => return Err(fail(internal(e), None)),
+    }
     let mode = Some(tx.mode);
     let (code, iss) = match callback {
         Callback::Error { error, error_description, .. } => {
@@ -214,22 +234,26 @@ pub async fn finish(ctx: &Context, visitor: &Visitor, query: &str) -> Result<Fin
     let user = ctx.oauth.userinfo(&tokens.access_token).await.map_err(|e| fail(internal(e), mode))?;
     let profile = Profile { user_sub: user.sub, email: user.email, name: user.name };
     let connection = ctx.tokens.store_initial(&profile, &tokens).await.map_err(|e| fail(internal(e), mode))?;
-    // A new identity gets a new session id (checklist 40).
-    session.cycle_id().await.map_err(|e| fail(internal(e), mode))?;
-    session.insert(CONNECTION_KEY, connection.as_str()).await.map_err(|e| fail(internal(e), mode))?;
+    let account = ctx.storage.connections().get(&connection).await.map_err(|e| fail(internal(e), mode))?;
+    let account = account.ok_or_else(|| fail(AuthError::Internal, mode))?;
+    // A new identity gets a new session id (checklist 40); only now is a session stored.
+    visitor.session.cycle_id().await.map_err(|e| fail(internal(e), mode))?;
+    sign_in(&visitor.session, &account, ctx.now()).await.map_err(|_| fail(AuthError::Internal, mode))?;
     Ok(Finished { return_to: safe_return_to(Some(&tx.return_to)), mode: tx.mode })
 }
 
-/// Refreshes the caller's tokens now (G11); answers the new access-token expiry, never a
-/// token.
+/// `POST /api/autogpt/refresh` (G11): makes sure the caller's access token is fresh and
+/// answers its expiry, never a token. No platform call while it is fresh, one shared call for
+/// concurrent callers when it is not, and within the refresh budget (issue 11 item 2).
 pub async fn refresh(ctx: &Context, caller: &Caller<Mutate>) -> Result<Option<i64>, ServiceError> {
-    ctx.tokens.force_refresh(&caller.connection).await.map_err(super::platform::token_error)
+    ctx.tokens.ensure_fresh(&caller.connection).await.map_err(super::platform::token_error)
 }
 
-/// Signs out: forgets the tokens first, then revokes the refresh token at the platform,
-/// best effort (checklist 34), and ends the session.
+/// Signs out: forgets the tokens and ends every session of the user first, then revokes the
+/// refresh token at the platform, best effort (checklist 34), and ends this session. Open
+/// event streams of the user's other sessions are told to end.
 pub async fn logout(ctx: &Context, visitor: &Visitor<Mutate>) {
-    if let Some(connection) = &visitor.connection {
+    if let Some(connection) = visitor.connection() {
         match ctx.tokens.forget(connection).await {
             Ok(Some(refresh)) => {
                 if let Err(e) = ctx.oauth.revoke(RevokableToken::Refresh(&refresh)).await {
@@ -238,6 +262,9 @@ pub async fn logout(ctx: &Context, visitor: &Visitor<Mutate>) {
             }
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "could not delete tokens at sign-out"),
+        }
+        if let Err(e) = ctx.events.publish(connection, AppEvent::SignedOut).await {
+            tracing::warn!(error = %e, "could not announce the sign-out to open event streams");
         }
     }
     if let Err(e) = visitor.session.flush().await {
