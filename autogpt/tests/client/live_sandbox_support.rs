@@ -152,6 +152,15 @@ impl LiveSandbox {
         oauth.exchange_code(&code, pending.verifier).await.expect("code exchange")
     }
 
+    pub async fn sign_in(&self, user: (&str, &str), permissions: &[Permission]) -> LiveTokenResponse {
+        self.sign_in_with(&self.oauth(), user, permissions).await
+    }
+
+    /// Alice's bearer credential with the app's permissions.
+    pub async fn alice_bearer(&self) -> Credential {
+        Credential::Bearer(self.sign_in(ALICE, &APP_PERMISSIONS).await.access_token)
+    }
+
     /// `POST /__admin{path}` with a JSON body (the content type the admin API requires).
     pub async fn admin(&self, path: &str, body: Value) -> Value {
         let url = format!("{}/__admin{path}", self.running.live_api_url());
@@ -163,6 +172,23 @@ impl LiveSandbox {
     /// Live switches (`POST /__admin/live/settings`).
     pub async fn switch(&self, settings: Value) -> Value {
         self.admin("/live/settings", settings).await
+    }
+
+    /// A fault on the live backend (`POST /__admin/faults`).
+    pub async fn fault(&self, mut fault: Value) {
+        fault["origin"] = "live_api".into();
+        self.admin("/faults", fault).await;
+    }
+
+    /// `DELETE /__admin/faults`.
+    pub async fn clear_faults(&self) {
+        let url = format!("{}/__admin/faults", self.running.live_api_url());
+        assert!(self.http.delete(url).send().await.unwrap().status().is_success());
+    }
+
+    /// True while a run start holding `key` has claimed it but not yet recorded its run.
+    pub fn key_in_flight(&self, key: &str) -> bool {
+        self.running.state().db().live.idempotency.iter().any(|k| k.key == key && k.run_id.is_none())
     }
 
     /// The run's status as the engine holds it (no HTTP, no rate-limit budget).

@@ -8,6 +8,8 @@ mod golden;
 mod live_api;
 mod live_golden;
 mod live_oauth;
+mod live_sandbox_api;
+mod live_sandbox_errors;
 mod live_sandbox_oauth;
 mod live_sandbox_support;
 mod oauth;
