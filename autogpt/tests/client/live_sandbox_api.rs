@@ -136,9 +136,7 @@ async fn library_agents_one_page_every_page_with_a_small_limit_and_full_schemas(
         let agent = api.library_agent(&cred, &LibraryAgentId::new("lib-echo")).await.unwrap().value;
         assert!(!agent.input_schema.is_empty());
         assert_eq!(agent.input_fields().len(), 11);
-        let mut outputs = agent.output_names().to_vec();
-        outputs.sort();
-        assert_eq!(outputs, ["inputs", "result", "summary"]);
+        assert_eq!(agent.output_names(), ["result", "inputs", "summary"], "in the author's order");
     }
 }
 
@@ -238,7 +236,7 @@ async fn idempotent_run_start_replays_refuses_another_body_and_conflicts_in_flig
     assert_eq!((later.id, later.status), (done.id, RunStatus::Completed), "the run as it is now");
 
     // in flight: the first request holds its claim for a while
-    sb.switch(json!({"run_start_delay_ms": 3000})).await;
+    sb.switch(json!({"run_start_delay_ms": 2000})).await;
     let slow = IdempotencyKey::new("slow-1").unwrap();
     let held = {
         let (api, cred, agent, slow) = (api.clone(), key.clone(), agent.clone(), slow.clone());
@@ -489,7 +487,23 @@ async fn lib_echo_schema_gives_every_field_kind_and_checked_inputs_start_a_real_
     let key = api_key(ALICE_KEY);
     let agent = api.library_agent(&key, &LibraryAgentId::new("lib-echo")).await.unwrap().value;
     let fields = input_fields(&agent.input_schema);
-    assert_eq!(fields.len(), agent.input_schema.property_order().len());
+    // the form follows the agent author's order, as the platform sends it (not sorted)
+    let order = [
+        "message",
+        "notes",
+        "repeat",
+        "temperature",
+        "shout",
+        "tone",
+        "metadata",
+        "tags",
+        "payload",
+        "api_token",
+        "attachment",
+    ];
+    assert_eq!(agent.input_schema.property_order(), order);
+    assert_eq!(fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), order);
+    assert_eq!(agent.output_names(), ["result", "inputs", "summary"]);
     let field = |n: &str| fields.iter().find(|f| f.name == n).unwrap_or_else(|| panic!("no field {n}"));
     let kinds: Vec<(&str, FieldKind)> = vec![
         ("message", FieldKind::Text),
