@@ -9,8 +9,8 @@ use autogpt::ids::{CredentialId, Provider};
 use autogpt::live::Permission;
 use autogpt::live::api::{
     CallerCredential, Credential, CredentialType, ErrorCode, GraphId, IdempotencyKey, LibraryAgentId,
-    LibraryAgentsQuery, NodeId, PageLimit, PageRequest, ReviewDecision, ReviewStatus, ReviewsQuery, Run, RunRequest,
-    RunStatus, RunsQuery,
+    LibraryAgentsQuery, NodeId, PageLimit, PageRequest, ReviewDecision, ReviewId, ReviewStatus, ReviewsQuery, Run,
+    RunRequest, RunStatus, RunsQuery,
 };
 use autogpt::live::schema::{FieldKind, FieldProblem, check_form, input_fields};
 use autogpt::scope::ProviderScope;
@@ -355,6 +355,14 @@ async fn stopping_lib_slow_terminates_it_and_a_finished_run_is_a_conflict() {
         assert!(format!("{e}").contains(&format!("Run #{} has already finished (TERMINATED)", run.id)), "{e}");
     }
     let key = api_key(ALICE_KEY);
+    // the same through the `Platform` seam
+    let platform = sb.platform(&APP_PERMISSIONS);
+    let request = RunRequest { inputs: inputs(json!({"steps": 60})), ..RunRequest::default() };
+    let run = api.start_run(&key, &LibraryAgentId::new("lib-slow"), &request, None).await.unwrap().value;
+    sb.wait_for(&api, &key, &run.id, |s| *s == RunStatus::Running).await;
+    let stopped = platform.stop_run(&key, &run.id.clone().into()).await.unwrap();
+    assert_eq!(stopped.status, autogpt::types::ExecutionStatus::Terminated);
+    assert!(stopped.is_final() && stopped.ended_at.is_some());
     let done = api.start_run(&key, &LibraryAgentId::new("lib-echo"), &echo("m"), None).await.unwrap().value;
     sb.finished(&api, &key, &done.id).await;
     let e = api.stop_run(&key, &done.id).await.unwrap_err();
@@ -363,7 +371,7 @@ async fn stopping_lib_slow_terminates_it_and_a_finished_run_is_a_conflict() {
 }
 
 /// Waits for a `lib-review` run to pause, and lists its waiting reviews: (email, recipient).
-async fn in_review(sb: &LiveSandbox, api: &LiveApiClient, cred: &Credential) -> (Run, ReviewDecisionIds) {
+async fn in_review(sb: &LiveSandbox, api: &LiveApiClient, cred: &Credential) -> (Run, WaitingReviews) {
     let request =
         RunRequest { inputs: inputs(json!({"draft": "Hello team", "subject": "Status"})), ..RunRequest::default() };
     let run = api.start_run(cred, &LibraryAgentId::new("lib-review"), &request, None).await.unwrap().value;
@@ -379,12 +387,15 @@ async fn in_review(sb: &LiveSandbox, api: &LiveApiClient, cred: &Credential) -> 
         (run.id.clone(), "graph-review", false)
     );
     let recipient = page.items.iter().find(|r| !r.editable).unwrap();
-    (paused, ReviewDecisionIds { email: email.node_exec_id.clone(), recipient: recipient.node_exec_id.clone() })
+    (paused, WaitingReviews { email: email.node_exec_id.clone(), recipient: recipient.node_exec_id.clone() })
 }
 
-struct ReviewDecisionIds {
-    email: autogpt::live::api::ReviewId,
-    recipient: autogpt::live::api::ReviewId,
+/// The two reviews a `lib-review` run waits for.
+struct WaitingReviews {
+    /// `review-email`, editable.
+    email: ReviewId,
+    /// `review-recipient`.
+    recipient: ReviewId,
 }
 
 /// Human in the loop on `lib-review`: approving (with an edit, by bearer) completes it with the
@@ -395,11 +406,11 @@ async fn lib_review_approved_completes_with_the_edit_and_rejected_completes_with
     let api = sb.api();
     let [(_, bearer), (_, key)] = both_credentials(&sb).await;
 
-    let (run, ids) = in_review(&sb, &api, &bearer).await;
+    let (run, waiting) = in_review(&sb, &api, &bearer).await;
     let edited = json!({"subject": "Status (edited)", "body": "Hello team!"});
     let decisions = [
-        ReviewDecision::approve_edited(ids.email.clone(), edited.clone()).with_message("ok"),
-        ReviewDecision::approve(ids.recipient.clone()),
+        ReviewDecision::approve_edited(waiting.email.clone(), edited.clone()).with_message("ok"),
+        ReviewDecision::approve(waiting.recipient.clone()),
     ];
     let answered = api.submit_reviews(&bearer, &run.id, &decisions).await.unwrap();
     assert_eq!(answered.status, StatusCode::ACCEPTED);
@@ -417,7 +428,7 @@ async fn lib_review_approved_completes_with_the_edit_and_rejected_completes_with
     let q = ReviewsQuery { run_id: Some(run.id.clone()), status: Some(ReviewStatus::Approved), ..Default::default() };
     let approved = api.reviews(&bearer, &q).await.unwrap().value;
     assert_eq!(approved.total_count, Some(2));
-    let email = approved.items.iter().find(|r| r.node_exec_id == ids.email).unwrap();
+    let email = approved.items.iter().find(|r| r.node_exec_id == waiting.email).unwrap();
     assert_eq!((email.reviewer_comment.as_deref(), email.processed), (Some("ok"), true));
     assert!(email.reviewed_at.is_some());
     // answering again: the run is no longer in review
@@ -425,9 +436,11 @@ async fn lib_review_approved_completes_with_the_edit_and_rejected_completes_with
     assert_eq!(e.code(), Some(&ErrorCode::Conflict));
     assert!(format!("{e}").contains("Cannot process reviews while execution status is COMPLETED"), "{e}");
 
-    let (run, ids) = in_review(&sb, &api, &key).await;
-    let decisions =
-        [ReviewDecision::reject(ids.email.clone()).with_message("Not today"), ReviewDecision::approve(ids.recipient)];
+    let (run, waiting) = in_review(&sb, &api, &key).await;
+    let decisions = [
+        ReviewDecision::reject(waiting.email.clone()).with_message("Not today"),
+        ReviewDecision::approve(waiting.recipient),
+    ];
     let answered = api.submit_reviews(&key, &run.id, &decisions).await.unwrap().value;
     assert_eq!((answered.approved_count, answered.rejected_count), (1, 1));
     let done = sb.finished(&api, &key, &run.id).await;
@@ -437,12 +450,8 @@ async fn lib_review_approved_completes_with_the_edit_and_rejected_completes_with
     assert!(!done.succeeded_with(&["sent"]));
     let rejected = ReviewsQuery { status: Some(ReviewStatus::Rejected), ..Default::default() };
     let rejected = api.reviews(&key, &rejected).await.unwrap().value;
-    assert_eq!(ids_of_reviews(&rejected.items), [ids.email.as_str()]);
+    assert_eq!(ids(&rejected.items, |r| r.node_exec_id.as_str()), [waiting.email.as_str()]);
     assert_eq!(rejected.items[0].reviewer_comment.as_deref(), Some("Not today"));
-}
-
-fn ids_of_reviews(items: &[autogpt::live::api::Review]) -> Vec<&str> {
-    items.iter().map(|r| r.node_exec_id.as_str()).collect()
 }
 
 /// `lib-partial` completes although a block failed: `block_errors()` names it, so the app can

@@ -417,6 +417,17 @@ async fn server_errors_5xx_from_the_fault_switch_are_typed() {
     }
     assert!(!e.requires_reconnect(), "a server error is not a dead grant");
     assert!(sb.oauth().refresh(&tokens.refresh_token).await.is_ok());
+    sb.fault(json!({"route": "/api/oauth/token", "status": 502})).await;
+    let e = sb.oauth().refresh(&tokens.refresh_token).await.unwrap_err();
+    assert!(
+        matches!(&e, LiveOAuthClientError::OAuth(LiveOAuthError::Server { status, .. }) if status.as_u16() == 502),
+        "{e:?}"
+    );
+    // the OAuth routes have no limiter; a 429 from something in front of them is still typed
+    sb.fault(json!({"route": "/api/oauth/token", "status": 429})).await;
+    let e = sb.oauth().refresh(&tokens.refresh_token).await.unwrap_err();
+    assert!(matches!(&e, LiveOAuthClientError::OAuth(LiveOAuthError::RateLimited { .. })), "{e:?}");
+    assert!(!e.requires_reconnect());
     sb.fault(json!({"route": "/api/oauth/introspect", "drop": true})).await;
     let e = sb.oauth().introspect(autogpt::live::token::TokenRef::Access(&tokens.access_token)).await.unwrap_err();
     assert!(matches!(e, LiveOAuthClientError::Transport(_)), "{e:?}");
