@@ -1,5 +1,6 @@
 //! Transport tests of the `client` feature against stubs on 127.0.0.1:0, plus golden fixtures,
-//! for both contracts (`live_*`: the live profile; `platform`: the seam over both).
+//! for both contracts (`live_*`: the live profile; `platform`: the seam over both), and the
+//! real live clients against the live sandbox started in-process (`live_sandbox_*`).
 #![cfg(feature = "client")]
 
 mod external;
@@ -7,6 +8,10 @@ mod golden;
 mod live_api;
 mod live_golden;
 mod live_oauth;
+mod live_sandbox_api;
+mod live_sandbox_errors;
+mod live_sandbox_oauth;
+mod live_sandbox_support;
 mod oauth;
 mod platform;
 mod stub;

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Agent, CredentialField};
+use super::{Agent, CredentialField, PROPERTY_ORDER};
 
 /// Scope the `gmail` agent's Google credential must carry.
 pub const GMAIL_SCOPE: &str = "https://www.googleapis.com/auth/gmail.readonly";
@@ -20,14 +20,16 @@ fn prop(title: &str, extra: Value) -> Value {
     Value::Object(p)
 }
 
+/// An object schema; the order of `properties` as written here is kept under
+/// [`PROPERTY_ORDER`] (a `serde_json` map is sorted) and is the order they are sent in.
 fn object(properties: Vec<(&str, Value)>, required: &[&str]) -> Value {
+    let order: Vec<&str> = properties.iter().map(|(k, _)| *k).collect();
     let props: Map<String, Value> = properties.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    json!({"type": "object", "properties": props, "required": required})
+    json!({"type": "object", "properties": props, "required": required, PROPERTY_ORDER: order})
 }
 
 fn outputs(properties: Vec<(&str, Value)>) -> Value {
-    let props: Map<String, Value> = properties.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    json!({"type": "object", "properties": props, "required": []})
+    object(properties, &[])
 }
 
 const DAY_MS: i64 = 86_400_000;

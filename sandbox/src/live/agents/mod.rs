@@ -9,6 +9,11 @@ use std::sync::LazyLock;
 
 use serde_json::Value;
 
+/// Where a catalog schema records the order of its `properties`: the platform sends them in the
+/// agent author's order, but a `serde_json` map is sorted. Never sent: the wire view writes the
+/// properties in this order and drops the key ([`crate::live::v2::views::InWireOrder`]).
+pub const PROPERTY_ORDER: &str = "x-sandbox-property-order";
+
 /// A credentials field of an agent's graph.
 #[derive(Debug, Clone)]
 pub struct CredentialField {

@@ -49,10 +49,10 @@ pub async fn get(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<views::InWireOrder>, Error> {
     p.require(&["READ_LIBRARY"])?;
     let agent = find(&id)?;
-    Ok(Json(views::library_agent(agent, &p.user.id, true, ts(&state))))
+    Ok(Json(views::InWireOrder(views::library_agent(agent, &p.user.id, true, ts(&state)))))
 }
 
 /// `GET /library/agents/{agent_id}/credentials`: one item per credentials field, with all the

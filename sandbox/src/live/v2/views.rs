@@ -2,9 +2,10 @@
 //! `AgentRunReview`, `CredentialInfo`, `CredentialRequirement`. Ids stay strings, enums upper
 //! case (credential `type` lower case), timestamps per the Q7 switch.
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
-use crate::live::agents::{Agent, CredentialField};
+use crate::live::agents::{Agent, CredentialField, PROPERTY_ORDER};
 use crate::live::model::{Review, Run};
 use crate::live::time;
 use crate::state::model::{Credential, User};
@@ -72,6 +73,60 @@ pub fn library_agent(a: &Agent, user_id: &str, full: bool, ts: Ts) -> Value {
         "created_at": ts.at(a.created_at_ms),
         "updated_at": ts.at(a.created_at_ms),
     })
+}
+
+/// A wire object serialised with every schema's `properties` in the order recorded under
+/// [`PROPERTY_ORDER`], which is left out: the platform sends an agent's inputs in its author's
+/// order, and clients build their forms in that order.
+pub struct InWireOrder(pub Value);
+
+impl Serialize for InWireOrder {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Ordered(&self.0).serialize(s)
+    }
+}
+
+struct Ordered<'a>(&'a Value);
+
+impl Serialize for Ordered<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(map) => {
+                let order: Vec<&str> = map
+                    .get(PROPERTY_ORDER)
+                    .and_then(Value::as_array)
+                    .map(|names| names.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                let mut out = s.serialize_map(None)?;
+                for (k, v) in map.iter().filter(|(k, _)| *k != PROPERTY_ORDER) {
+                    match v {
+                        Value::Object(props) if k == "properties" => out.serialize_entry(k, &InOrder(props, &order))?,
+                        _ => out.serialize_entry(k, &Ordered(v))?,
+                    }
+                }
+                out.end()
+            }
+            Value::Array(items) => s.collect_seq(items.iter().map(Ordered)),
+            other => other.serialize(s),
+        }
+    }
+}
+
+/// `properties`: the recorded names first, in their order, then any others.
+struct InOrder<'a>(&'a Map<String, Value>, &'a [&'a str]);
+
+impl Serialize for InOrder<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let InOrder(props, order) = self;
+        let mut out = s.serialize_map(Some(props.len()))?;
+        for name in order.iter().filter(|n| props.contains_key(**n)) {
+            out.serialize_entry(name, &Ordered(&props[*name]))?;
+        }
+        for (k, v) in props.iter().filter(|(k, _)| !order.contains(&k.as_str())) {
+            out.serialize_entry(k, &Ordered(v))?;
+        }
+        out.end()
+    }
 }
 
 /// One `CredentialRequirement` with every credential of the user for that provider.
@@ -177,4 +232,46 @@ pub fn credentials_inputs(given: &Map<String, Value>, credentials: &[Credential]
             (field.clone(), shown)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::agents;
+
+    /// The platform sends an agent's inputs in the order its author wrote them; `serde_json`
+    /// would sort them. The recorded order is followed, the key recording it never sent.
+    #[test]
+    fn library_agent_schemas_keep_the_catalog_order_of_properties() {
+        let echo = agents::find("lib-echo").unwrap();
+        let view = library_agent(echo, "user-alice", true, Ts { without_fraction: false });
+        let wire = serde_json::to_string(&InWireOrder(view.clone())).unwrap();
+        assert!(!wire.contains(PROPERTY_ORDER), "{wire}");
+        let inputs = &wire[wire.find(r#""input_schema""#).unwrap()..wire.find(r#""output_schema""#).unwrap()];
+        let at = |name: &str| inputs.find(&format!(r#""{name}":{{"#)).unwrap_or_else(|| panic!("{name}"));
+        let names = [
+            "message",
+            "notes",
+            "repeat",
+            "temperature",
+            "shout",
+            "tone",
+            "metadata",
+            "tags",
+            "payload",
+            "api_token",
+            "attachment",
+        ];
+        assert!(names.windows(2).all(|w| at(w[0]) < at(w[1])), "{inputs}");
+        let outputs = &wire[wire.find(r#""output_schema""#).unwrap()..];
+        assert!(outputs.find(r#""result":{"#) < outputs.find(r#""summary":{"#));
+        // the same JSON otherwise
+        let mut expected = view;
+        for schema in ["input_schema", "output_schema"] {
+            expected[schema].as_object_mut().unwrap().remove(PROPERTY_ORDER);
+        }
+        assert_eq!(serde_json::from_str::<Value>(&wire).unwrap(), expected);
+        let list = library_agent(echo, "user-alice", false, Ts { without_fraction: false });
+        assert_eq!(serde_json::to_value(InWireOrder(list.clone())).unwrap(), list, "list entries: empty schemas");
+    }
 }
