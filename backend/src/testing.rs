@@ -161,3 +161,31 @@ pub async fn lock_execution_row(db: &TestDb, execution_id: &str) -> RowLock {
         .unwrap();
     RowLock(Some(conn))
 }
+
+/// Settings for a [`crate::Context`] on `database_url` that talks to nothing (tests of the
+/// services that need no platform).
+pub fn backend_settings(database_url: &str) -> crate::BackendSettings {
+    use autogpt::ids::ClientId;
+    use autogpt::origin::{Origin, PlatformUrl, RedirectUri};
+    use autogpt::secret::{ClientSecret, WebhookSecret};
+    crate::BackendSettings {
+        app_origin: Origin::parse("http://127.0.0.1:3000").unwrap(),
+        platform: PlatformUrl::parse("http://127.0.0.1:9").unwrap(),
+        api_base: "/api/external/v1".to_owned(),
+        client_id: ClientId::new("test-client"),
+        client_secret: ClientSecret::new("test-secret"),
+        redirect_uri: RedirectUri::new("http://127.0.0.1:3000/api/autogpt/callback").unwrap(),
+        sign_in_scopes: Vec::new(),
+        webhook_url: None,
+        webhook_secrets: vec![WebhookSecret::new("whsec_test")],
+        webhook_window: Duration::from_secs(600),
+        providers: Vec::new(),
+        database_url: database_url.to_owned(),
+        app_secret: crate::AppSecret::new(b"test key material, 32 bytes long!".to_vec()).unwrap(),
+        production: false,
+        upkeep: crate::UpkeepSettings::default(),
+        instance_id: "test-instance".to_owned(),
+        session_max_age: Duration::from_secs(30 * 86_400),
+        token_budget: crate::TokenBudget::default(),
+    }
+}

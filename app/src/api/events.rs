@@ -51,6 +51,13 @@ impl LiveEvent {
     /// Reads an event from its name and its parsed JSON data; `None` for an unknown name or
     /// data that lacks a required field.
     pub fn decode(name: &str, data: &impl EventData) -> Option<Self> {
+        Self::decode_account(name, data).or_else(|| Self::decode_execution(name, data))
+    }
+
+    /// [`LiveEvent::decode`] for the account events only (grants, sign-out): what the connect
+    /// panel, in the main module, listens to. Decoders are split by listener so the main
+    /// module carries no execution decoding (that lives with the lazy islands that use it).
+    pub fn decode_account(name: &str, data: &impl EventData) -> Option<Self> {
         let grant = || {
             Some(GrantView {
                 grant_id: data.text("grant_id")?,
@@ -59,18 +66,23 @@ impl LiveEvent {
             })
         };
         match name {
-            Self::EXECUTION_UPDATED => Some(Self::ExecutionUpdated(LiveExecution {
-                execution_id: data.text("execution_id")?,
-                status: data.text("status")?,
-                terminal: data.flag("terminal")?,
-                outputs: data.text("outputs"),
-                error: data.text("error"),
-            })),
             Self::GRANT_ADDED => grant().map(Self::GrantAdded),
             Self::GRANT_REVOKED => grant().map(Self::GrantRevoked),
             Self::SIGNED_OUT => Some(Self::SignedOut),
             _ => None,
         }
+    }
+
+    /// [`LiveEvent::decode`] for execution updates only (the agent runner, the history).
+    pub fn decode_execution(name: &str, data: &impl EventData) -> Option<Self> {
+        (name == Self::EXECUTION_UPDATED).then_some(())?;
+        Some(Self::ExecutionUpdated(LiveExecution {
+            execution_id: data.text("execution_id")?,
+            status: data.text("status")?,
+            terminal: data.flag("terminal")?,
+            outputs: data.text("outputs"),
+            error: data.text("error"),
+        }))
     }
 
     /// The SSE `data:` field: the view as JSON.

@@ -66,7 +66,7 @@ pub fn AgentRunner() -> impl IntoView {
         });
     };
     let watch = move |id: String| {
-        stream.set(EventStream::new(&[LiveEvent::EXECUTION_UPDATED], move |event| {
+        stream.set(EventStream::new(&[LiveEvent::EXECUTION_UPDATED], LiveEvent::decode_execution, move |event| {
             if let LiveEvent::ExecutionUpdated(live) = event {
                 apply_live(live);
             }

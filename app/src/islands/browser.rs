@@ -152,15 +152,19 @@ pub struct EventStream {
 
 impl EventStream {
     /// Subscribes to the named events of the app's stream ([`STREAM_PATH`]); `handler` gets
-    /// each one decoded (events that do not decode are dropped).
-    pub fn new(names: &[&'static str], handler: impl Fn(LiveEvent) + Clone + 'static) -> Option<Self> {
+    /// each one read by `decode` (events that do not decode are dropped).
+    pub fn new(
+        names: &[&'static str],
+        decode: fn(&str, &JsObject) -> Option<LiveEvent>,
+        handler: impl Fn(LiveEvent) + Clone + 'static,
+    ) -> Option<Self> {
         let source = web_sys::EventSource::new(STREAM_PATH).ok()?;
         let mut handlers = Vec::new();
         for &name in names {
             let handler = handler.clone();
             let closure = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
                 let decoded = event.data().as_string().and_then(|text| JsObject::parse(&text));
-                if let Some(live) = decoded.and_then(|data| LiveEvent::decode(name, &data)) {
+                if let Some(live) = decoded.and_then(|data| decode(name, &data)) {
                     handler(live);
                 }
             });

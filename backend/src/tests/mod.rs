@@ -4,6 +4,7 @@
 
 mod at_rest;
 mod events;
+mod sessions;
 mod storage;
 mod tokens;
 
