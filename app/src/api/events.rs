@@ -2,7 +2,7 @@
 //! event with its SSE name, the server's encoding (JSON, `ssr`) and the browser's decoder.
 //!
 //! The browser reads event data with its own `JSON.parse` and then field by field through
-//! [`EventData`] (no JSON parser in the bundle); a native test decodes what the server
+//! [`MessageData`] (no JSON parser in the bundle); a native test decodes what the server
 //! encodes, so the two ends cannot drift apart.
 
 use autogpt::connect::MessageData;
@@ -17,9 +17,11 @@ pub const STREAM_PATH: &str = "/api/autogpt/events";
 pub enum LiveEvent {
     /// An execution's status or outputs changed.
     ExecutionUpdated(LiveExecution),
-    /// A grant was added (a Connect result confirmed, maybe in another tab).
+    /// A grant was added (a Connect result confirmed, maybe in another tab). Only its id and
+    /// provider travel (`scopes` is empty): the page lists a grant's scopes from the grant
+    /// list, which it reads when it loads.
     GrantAdded(GrantView),
-    /// A grant was revoked on the platform.
+    /// A grant was revoked on the platform (id and provider, as for [`LiveEvent::GrantAdded`]).
     GrantRevoked(GrantView),
     /// The user signed out (maybe in another tab or browser): this page's session has ended,
     /// and the stream ends after this event.
@@ -50,20 +52,16 @@ impl LiveEvent {
 
     /// Reads an event from its name and its parsed JSON data; `None` for an unknown name or
     /// data that lacks a required field.
-    pub fn decode(name: &str, data: &impl EventData) -> Option<Self> {
+    pub fn decode(name: &str, data: &impl MessageData) -> Option<Self> {
         Self::decode_account(name, data).or_else(|| Self::decode_execution(name, data))
     }
 
     /// [`LiveEvent::decode`] for the account events only (grants, sign-out): what the connect
     /// panel, in the main module, listens to. Decoders are split by listener so the main
     /// module carries no execution decoding (that lives with the lazy islands that use it).
-    pub fn decode_account(name: &str, data: &impl EventData) -> Option<Self> {
+    pub fn decode_account(name: &str, data: &impl MessageData) -> Option<Self> {
         let grant = || {
-            Some(GrantView {
-                grant_id: data.text("grant_id")?,
-                provider: data.text("provider")?,
-                scopes: data.texts("scopes"),
-            })
+            Some(GrantView { grant_id: data.text("grant_id")?, provider: data.text("provider")?, scopes: Vec::new() })
         };
         match name {
             Self::GRANT_ADDED => grant().map(Self::GrantAdded),
@@ -74,7 +72,7 @@ impl LiveEvent {
     }
 
     /// [`LiveEvent::decode`] for execution updates only (the agent runner, the history).
-    pub fn decode_execution(name: &str, data: &impl EventData) -> Option<Self> {
+    pub fn decode_execution(name: &str, data: &impl MessageData) -> Option<Self> {
         (name == Self::EXECUTION_UPDATED).then_some(())?;
         Some(Self::ExecutionUpdated(LiveExecution {
             execution_id: data.text("execution_id")?,
@@ -98,27 +96,11 @@ impl LiveEvent {
     }
 }
 
-/// Event data read field by field (a `JSON.parse`d object in the browser, a
-/// `serde_json::Value` in tests).
-pub trait EventData: MessageData {
-    /// A list of strings (missing, not a list, or non-string items: left out).
-    fn texts(&self, key: &str) -> Vec<String>;
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
 
     use super::*;
-
-    impl EventData for Value {
-        fn texts(&self, key: &str) -> Vec<String> {
-            self.get(key)
-                .and_then(Value::as_array)
-                .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-                .unwrap_or_default()
-        }
-    }
 
     fn round_trip(event: LiveEvent) {
         let data: Value = serde_json::from_str(&event.data_json()).unwrap();
@@ -127,10 +109,9 @@ mod tests {
 
     #[test]
     fn every_event_round_trips_through_the_browser_decoder() {
-        let grant =
-            GrantView { grant_id: "g-1".into(), provider: "google".into(), scopes: vec!["gmail.readonly".into()] };
+        let grant = GrantView { grant_id: "g-1".into(), provider: "google".into(), scopes: vec![] };
         round_trip(LiveEvent::GrantAdded(grant.clone()));
-        round_trip(LiveEvent::GrantRevoked(GrantView { scopes: vec![], ..grant }));
+        round_trip(LiveEvent::GrantRevoked(grant));
         round_trip(LiveEvent::SignedOut);
         for (outputs, error) in [(Some("{\n  \"a\": 1\n}".to_owned()), None), (None, Some("boom".to_owned()))] {
             round_trip(LiveEvent::ExecutionUpdated(LiveExecution {

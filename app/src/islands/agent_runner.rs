@@ -66,8 +66,8 @@ pub fn AgentRunner() -> impl IntoView {
         });
     };
     let watch = move |id: String| {
-        stream.set(EventStream::new(&[LiveEvent::EXECUTION_UPDATED], LiveEvent::decode_execution, move |event| {
-            if let LiveEvent::ExecutionUpdated(live) = event {
+        stream.set(EventStream::new(&[LiveEvent::EXECUTION_UPDATED], move |name, data| {
+            if let Some(LiveEvent::ExecutionUpdated(live)) = LiveEvent::decode_execution(name, &data) {
                 apply_live(live);
             }
         }));

@@ -4,7 +4,7 @@
 
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
-use crate::api::events::{LiveEvent, STREAM_PATH};
+use crate::api::events::STREAM_PATH;
 use crate::connect_flow::{PopupHost, PopupWindow, popup_features};
 
 /// `window.open` through web-sys.
@@ -67,13 +67,6 @@ impl JsObject {
             return None;
         }
         js_sys::Reflect::get(&self.0, &JsValue::from_str(key)).ok()
-    }
-}
-
-impl crate::api::events::EventData for JsObject {
-    fn texts(&self, key: &str) -> Vec<String> {
-        let Some(list) = self.field(key).filter(js_sys::Array::is_array) else { return Vec::new() };
-        js_sys::Array::from(&list).iter().filter_map(|v| v.as_string()).collect()
     }
 }
 
@@ -151,21 +144,16 @@ pub struct EventStream {
 }
 
 impl EventStream {
-    /// Subscribes to the named events of the app's stream ([`STREAM_PATH`]); `handler` gets
-    /// each one read by `decode` (events that do not decode are dropped).
-    pub fn new(
-        names: &[&'static str],
-        decode: fn(&str, &JsObject) -> Option<LiveEvent>,
-        handler: impl Fn(LiveEvent) + Clone + 'static,
-    ) -> Option<Self> {
+    /// Subscribes to the named events of the app's stream ([`STREAM_PATH`]); `handler(name,
+    /// data)` gets each one's data as parsed JSON (decode it with [`LiveEvent`]'s decoders).
+    pub fn new(names: &[&'static str], handler: impl Fn(&str, JsObject) + Clone + 'static) -> Option<Self> {
         let source = web_sys::EventSource::new(STREAM_PATH).ok()?;
         let mut handlers = Vec::new();
         for &name in names {
             let handler = handler.clone();
             let closure = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-                let decoded = event.data().as_string().and_then(|text| JsObject::parse(&text));
-                if let Some(live) = decoded.and_then(|data| decode(name, &data)) {
-                    handler(live);
+                if let Some(data) = event.data().as_string().and_then(|text| JsObject::parse(&text)) {
+                    handler(name, data);
                 }
             });
             source.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref()).ok()?;

@@ -36,7 +36,8 @@ pub fn ConnectPanel() -> impl IntoView {
     // Live updates: a grant revoked on the platform disappears without a reload.
     let stream = LocalSlot::<Option<EventStream>>::new();
     Effect::new(move |_| {
-        let s = EventStream::new(&LiveEvent::CONNECT_PANEL_EVENTS, LiveEvent::decode_account, move |event| {
+        let s = EventStream::new(&LiveEvent::CONNECT_PANEL_EVENTS, move |name, data| {
+            let Some(event) = LiveEvent::decode_account(name, &data) else { return };
             let (grant, added) = match event {
                 LiveEvent::GrantAdded(grant) => (grant, true),
                 LiveEvent::GrantRevoked(grant) => (grant, false),

@@ -25,8 +25,8 @@ pub fn ExecutionsLive() -> impl IntoView {
     let rows = RwSignal::new(executions);
     let stream = LocalSlot::<Option<EventStream>>::new();
     Effect::new(move |_| {
-        stream.set(EventStream::new(&[LiveEvent::EXECUTION_UPDATED], LiveEvent::decode_execution, move |event| {
-            if let LiveEvent::ExecutionUpdated(live) = event {
+        stream.set(EventStream::new(&[LiveEvent::EXECUTION_UPDATED], move |name, data| {
+            if let Some(LiveEvent::ExecutionUpdated(live)) = LiveEvent::decode_execution(name, &data) {
                 rows.update(|list| {
                     if let Some(row) = list.iter_mut().find(|r| r.execution_id == live.execution_id && !r.terminal) {
                         row.status = live.status;
