@@ -62,3 +62,5 @@ e2e: build sandbox-build ## Playwright suite in Debian's Chromium against the re
 	scripts/e2e.sh
 	@echo "e2e: sign-in and connect again with the platform on another site (localhost)"
 	PLATFORM_HOST=localhost scripts/e2e.sh tests/signin.spec.ts tests/connect.spec.ts
+	@echo "e2e: the live profile (the platform as it ships: setup wizard, External API v2)"
+	E2E_PROFILE=live scripts/e2e.sh

@@ -4,9 +4,12 @@
 import { defineConfig } from "@playwright/test";
 
 const appUrl = process.env.APP_URL ?? "http://127.0.0.1:3000";
+// scripts/e2e.sh runs each profile's app once: the live specs against the live one only.
+const live = process.env.E2E_PROFILE === "live";
 
 export default defineConfig({
-  testDir: "./tests",
+  testDir: live ? "./tests/live" : "./tests",
+  testIgnore: live ? [] : ["live/**"],
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,

@@ -44,12 +44,22 @@ wait_http "$AUTOGPT_URL/.well-known/openid-configuration" "${PIDS[-1]}"
 wait_http "$SANDBOX_LIVE_API_URL/healthz" "${PIDS[-1]}"
 wait_http "$SANDBOX_LIVE_PAGES_URL/healthz" "${PIDS[-1]}"
 
-LEPTOS_SITE_ADDR="127.0.0.1:${APP_PORT}" LEPTOS_SITE_ROOT="$TARGET/site" DATABASE_URL="sqlite://${WORK}/app.db" \
+# E2E_PROFILE=live runs the app on the platform's live contract (the sandbox's live origins)
+# and the specs under tests/live/; otherwise the guide contract and the other specs.
+export E2E_PROFILE="${E2E_PROFILE:-guide}"
+APP_ENV_PROFILE=()
+if [[ "$E2E_PROFILE" == live ]]; then
+  APP_ENV_PROFILE=(AUTOGPT_PROFILE=live "AUTOGPT_URL=$SANDBOX_LIVE_PAGES_URL" "AUTOGPT_API_URL=$SANDBOX_LIVE_API_URL")
+  LOGS="${LOGS}-live"
+  mkdir -p "$LOGS"
+fi
+env "${APP_ENV_PROFILE[@]+"${APP_ENV_PROFILE[@]}"}" \
+  LEPTOS_SITE_ADDR="127.0.0.1:${APP_PORT}" LEPTOS_SITE_ROOT="$TARGET/site" DATABASE_URL="sqlite://${WORK}/app.db" \
   APP_SECRET_FILE="${WORK}/app-secret" RUST_LOG="${RUST_LOG:-info}" \
   "$TARGET/release/server" >"$LOGS/server.log" 2>&1 &
 PIDS+=($!)
 wait_http "$APP_URL/healthz" "${PIDS[-1]}"
 
-echo "e2e: sandbox $AUTOGPT_URL, live $SANDBOX_LIVE_API_URL + $SANDBOX_LIVE_PAGES_URL (pid ${PIDS[0]}), app $APP_URL (pid ${PIDS[1]})"
+echo "e2e ($E2E_PROFILE profile): sandbox $AUTOGPT_URL, live $SANDBOX_LIVE_API_URL + $SANDBOX_LIVE_PAGES_URL (pid ${PIDS[0]}), app $APP_URL (pid ${PIDS[1]})"
 cd end2end
 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test "$@"

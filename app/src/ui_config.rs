@@ -9,13 +9,17 @@ pub struct UiConfig {
     /// Connectable providers (Google, GitHub, Notion by default).
     #[serde(default)]
     pub providers: Vec<ProviderConfig>,
-    /// Agents offered on `/agents`.
+    /// Agents offered on `/agents` (guide profile; the live profile lists the user's library).
     #[serde(default)]
     pub agents: Vec<AgentConfig>,
+    /// True when the app speaks the platform's live contract (`AUTOGPT_PROFILE=live`).
+    #[serde(skip)]
+    pub live: bool,
 }
 
 /// One provider card on `/connect`.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "kebab-case")]
 pub struct ProviderConfig {
     /// Provider id as the platform names it (`google`).
     pub id: String,
@@ -24,8 +28,11 @@ pub struct ProviderConfig {
     /// One line under the name.
     #[serde(default)]
     pub description: String,
-    /// Integration scopes requested by the card's Connect button.
+    /// Integration scopes requested by the card's Connect button (guide profile).
     pub scopes: Vec<String>,
+    /// The provider's own scopes the live platform's setup wizard asks for (live profile).
+    #[serde(default)]
+    pub live_scopes: Vec<String>,
 }
 
 /// One agent on `/agents`.

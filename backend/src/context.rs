@@ -4,9 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use autogpt::client::{ApiBasePath, ExternalApiClient, OAuthClient, Transport};
+use autogpt::client::live::{LiveApiClient, LiveOAuthClient};
+use autogpt::client::{ApiBasePath, ExternalApiClient, GuidePlatform, LivePlatform, OAuthClient, Platform, Transport};
 use autogpt::ids::{ClientId, Provider};
+use autogpt::live::{BackendUrl, LiveOAuthApp, Permission};
 use autogpt::origin::{Origin, PlatformUrl, RedirectUri, WebhookUrl};
+use autogpt::platform::Profile;
+use autogpt::scope::ProviderScope;
 use autogpt::scope::Scope;
 use autogpt::secret::{ClientSecret, WebhookSecret};
 use autogpt::webhook::WebhookVerifier;
@@ -21,8 +25,21 @@ use crate::{Clock, EventBus, Storage, SystemClock, TokenCipher, TokenManager};
 pub struct ConnectProvider {
     /// Provider id as the platform names it (`google`).
     pub id: Provider,
-    /// Integration scopes requested.
+    /// Integration scopes requested (guide profile).
     pub scopes: Vec<Scope>,
+    /// The provider's own scopes the setup wizard asks for (live profile).
+    pub live_scopes: Vec<ProviderScope>,
+}
+
+/// What only the live profile needs.
+#[derive(Clone, Debug)]
+pub struct LiveSettings {
+    /// The platform's backend: `/api/oauth/*` and External API v2.
+    pub api: BackendUrl,
+    /// Permissions requested at sign-in.
+    pub permissions: Vec<Permission>,
+    /// Where the setup wizard returns (registered with the platform).
+    pub integrations_redirect_uri: RedirectUri,
 }
 
 /// When the background upkeep runs and what it considers stale.
@@ -80,6 +97,10 @@ pub struct BackendSettings {
     pub session_max_age: Duration,
     /// Budgets for platform token calls.
     pub token_budget: crate::tokens::TokenBudget,
+    /// Which contract the platform speaks.
+    pub profile: Profile,
+    /// The live profile's settings (`Some` exactly when `profile` is live).
+    pub live: Option<LiveSettings>,
 }
 
 /// The settings a service reads at run time (the secrets stay inside the clients).
@@ -105,6 +126,10 @@ pub struct ServiceConfig {
     pub upkeep: UpkeepSettings,
     /// A session's absolute lifetime.
     pub session_max_age: Duration,
+    /// Which contract the platform speaks.
+    pub profile: Profile,
+    /// Where the setup wizard returns (live profile).
+    pub integrations_redirect_uri: Option<RedirectUri>,
 }
 
 /// Why the services could not be built: only I/O (the settings were validated before).
@@ -146,6 +171,10 @@ pub struct Inner {
     pub instance: String,
     /// Seals the sign-in transaction cookie (a key of its own, derived from `APP_SECRET`).
     pub sign_in_seal: crate::crypto::Sealer,
+    /// The platform, in whichever contract it speaks (sign-in, identity, credentials, runs).
+    pub platform: Platform,
+    /// The live Connect attempts' nonces, from their `state`.
+    pub connect_nonces: crate::crypto::NonceDeriver,
 }
 
 impl Context {
@@ -164,15 +193,36 @@ impl Context {
             transport.clone(),
             settings.platform.clone(),
             settings.client_id.clone(),
-            settings.client_secret,
-            settings.redirect_uri,
+            settings.client_secret.clone(),
+            settings.redirect_uri.clone(),
         );
         let api =
             ExternalApiClient::new(transport.clone(), settings.platform.clone(), ApiBasePath::new(&settings.api_base));
+        let platform = match &settings.live {
+            None => Platform::Guide(GuidePlatform {
+                oauth: oauth.clone(),
+                api: api.clone(),
+                scopes: settings.sign_in_scopes.clone(),
+            }),
+            Some(live) => Platform::Live(LivePlatform {
+                oauth: LiveOAuthClient::new(
+                    transport.clone(),
+                    settings.platform.clone(),
+                    live.api.clone(),
+                    LiveOAuthApp {
+                        client_id: settings.client_id.clone(),
+                        client_secret: settings.client_secret.clone(),
+                        redirect_uri: settings.redirect_uri.clone(),
+                    },
+                ),
+                api: LiveApiClient::new(transport.clone(), live.api.clone()),
+                permissions: live.permissions.clone(),
+            }),
+        };
         let issuer = IssuerCache::new(transport, settings.platform.clone());
         let tokens = TokenManager::with_config(
             storage.clone(),
-            PlatformRefresher::new(oauth.clone(), clock.clone()),
+            PlatformRefresher::new(platform.clone(), clock.clone()),
             clock.clone(),
             crate::TokenManagerConfig { budget: settings.token_budget, ..Default::default() },
         );
@@ -190,6 +240,8 @@ impl Context {
                 production: settings.production,
                 upkeep: settings.upkeep,
                 session_max_age: settings.session_max_age,
+                profile: settings.profile,
+                integrations_redirect_uri: settings.live.as_ref().map(|l| l.integrations_redirect_uri.clone()),
             },
             storage,
             tokens,
@@ -201,6 +253,8 @@ impl Context {
             issuer,
             instance: settings.instance_id,
             sign_in_seal,
+            platform,
+            connect_nonces: crate::crypto::NonceDeriver::new(&settings.app_secret),
         })))
     }
 

@@ -182,6 +182,42 @@ impl fmt::Debug for Sealer {
     }
 }
 
+/// Derives the live Connect attempt's nonce from its `state`: HMAC-SHA256 under a key derived
+/// from `APP_SECRET` for this purpose. The wizard carries only `state`; our callback recomputes
+/// the nonce the opener's attempt expects, so no nonce is stored in plain text or sent to the
+/// platform.
+#[derive(Clone)]
+pub struct NonceDeriver {
+    key: [u8; 32],
+}
+
+impl NonceDeriver {
+    /// The deriver for this deployment.
+    pub fn new(secret: &AppSecret) -> Self {
+        let mut key = [0u8; 32];
+        Hkdf::<Sha256>::new(None, secret.0.as_slice())
+            .expand(b"autogpt-connect live connect nonce v1", &mut key)
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        Self { key }
+    }
+
+    /// The nonce for `state` (base64url, 128 bits).
+    pub fn nonce(&self, state: &str) -> autogpt::random::Nonce {
+        use base64::Engine as _;
+        use hmac::Mac as _;
+        let mut mac = <hmac::Hmac<Sha256> as hmac::Mac>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(state.as_bytes());
+        let tag = mac.finalize().into_bytes();
+        autogpt::random::Nonce::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&tag[..16]))
+    }
+}
+
+impl fmt::Debug for NonceDeriver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NonceDeriver([redacted])")
+    }
+}
+
 /// AAD naming where a ciphertext lives. NUL separators keep `("a", "b:c")` and `("a:b", "c")`
 /// distinct; ids and names never contain NUL.
 fn field_aad(table: &str, row_id: &str, column: &str) -> Vec<u8> {

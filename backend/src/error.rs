@@ -30,6 +30,29 @@ pub enum ServiceError {
     /// Too many requests (429).
     #[error("Too many requests. Please wait a moment and try again.")]
     RateLimited,
+    /// The platform asks us to wait (its 429 with `Retry-After`).
+    #[error("AutoGPT is busy right now. Please wait {retry_after_secs} seconds and try again.")]
+    PlatformBusy {
+        /// What `Retry-After` said (at least 1).
+        retry_after_secs: u64,
+    },
+    /// The AutoGPT account cannot pay for runs (402).
+    #[error("This AutoGPT account has no active plan or credits. Top it up on AutoGPT, then try again.")]
+    PaymentRequired,
+    /// The sign-in lacks a permission the call needs (the platform's 403 names it).
+    #[error("AutoGPT refused: {0}. Sign in again and allow it.")]
+    MissingPermission(String),
+    /// The request conflicts with the current state (409), e.g. stopping a finished run.
+    #[error("{0}")]
+    Conflict(String),
+    /// The platform refused the input (422); `fields` names the inputs at fault.
+    #[error("{message}")]
+    Invalid {
+        /// A sentence for the whole form.
+        message: String,
+        /// Input name → what is wrong with it.
+        fields: Vec<(String, String)>,
+    },
     /// Anything else (500); details are in the server log only.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -43,7 +66,11 @@ impl ServiceError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited | Self::PlatformBusy { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
+            Self::MissingPermission(_) => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Platform(_) => StatusCode::BAD_GATEWAY,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -26,7 +26,7 @@ mod tests;
 
 pub use caller::{Access, Caller, Mutate, Read, SameOrigin, Visitor};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use context::{BackendSettings, BuildError, ConnectProvider, Context, ServiceConfig, UpkeepSettings};
+pub use context::{BackendSettings, BuildError, ConnectProvider, Context, LiveSettings, ServiceConfig, UpkeepSettings};
 pub use crypto::{AppSecret, CryptoError, TokenCipher, state_hash};
 pub use error::ServiceError;
 pub use events::{AppEvent, BusEvent, EventBus};

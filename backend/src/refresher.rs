@@ -1,9 +1,10 @@
 //! [`PlatformRefresher`]: how the token manager refreshes, through the platform's OAuth token
-//! endpoint (`client_secret_post`, no redirects followed).
+//! endpoint in whichever contract it speaks (no redirects followed; the guide's form body or
+//! the live JSON body).
 
 use std::sync::Arc;
 
-use autogpt::client::OAuthClient;
+use autogpt::client::Platform;
 use autogpt::secret::RefreshToken;
 use autogpt::types::TokenResponse;
 
@@ -11,20 +12,20 @@ use crate::{Clock, RefreshError, Refresher};
 
 /// Refreshes through the OAuth token endpoint (`client_secret_post`, no redirects).
 pub struct PlatformRefresher {
-    oauth: OAuthClient,
+    platform: Platform,
     clock: Arc<dyn Clock>,
 }
 
 impl PlatformRefresher {
-    /// A refresher for `oauth`, stamping `expires_at` with `clock`.
-    pub fn new(oauth: OAuthClient, clock: Arc<dyn Clock>) -> Self {
-        Self { oauth, clock }
+    /// A refresher for `platform`, stamping `expires_at` with `clock`.
+    pub fn new(platform: Platform, clock: Arc<dyn Clock>) -> Self {
+        Self { platform, clock }
     }
 }
 
 impl Refresher for PlatformRefresher {
     async fn refresh(&self, token: &RefreshToken) -> Result<TokenResponse, RefreshError> {
-        match self.oauth.refresh(token, self.clock.now()).await {
+        match self.platform.refresh(token, self.clock.now()).await {
             Ok(tokens) => Ok(tokens),
             Err(e) if e.requires_reconnect() => Err(RefreshError::InvalidGrant),
             // The answer did not parse but named the rotated refresh token (issue 11 item 7).

@@ -187,5 +187,7 @@ pub fn backend_settings(database_url: &str) -> crate::BackendSettings {
         instance_id: "test-instance".to_owned(),
         session_max_age: Duration::from_secs(30 * 86_400),
         token_budget: crate::TokenBudget::default(),
+        profile: autogpt::platform::Profile::Guide,
+        live: None,
     }
 }

@@ -15,12 +15,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use autogpt::secret::{AccessToken, RefreshToken};
+use autogpt::live::api::Credential;
+use autogpt::secret::{AccessToken, ApiKey, RefreshToken};
 use autogpt::types::{DEFAULT_EXPIRY_SKEW_SECS, TokenResponse};
 
 use crate::clock::Clock;
 use crate::crypto::random_id;
-use crate::storage::{ConnectionId, ConnectionStatus, Profile, Storage, StorageError, StoredTokens};
+use crate::storage::{ConnectionId, ConnectionStatus, CredentialKind, Profile, Storage, StorageError, StoredTokens};
 
 /// Why the token endpoint refused or failed a refresh.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -212,6 +213,41 @@ impl<R: Refresher> TokenManager<R> {
             return usable(t);
         }
         self.refresh(id, Want::Fresh).await.map(|(token, _)| token)
+    }
+
+    /// Stores a verified API key as the user's credential (live profile: no OAuth tokens, no
+    /// refresh) and returns the connection id to remember in the session.
+    pub async fn store_api_key(
+        &self,
+        profile: &Profile,
+        key: &ApiKey,
+        scopes: Vec<autogpt::scope::Scope>,
+    ) -> Result<ConnectionId, TokenError> {
+        let now = self.inner.clock.now();
+        let as_tokens = TokenResponse {
+            access_token: AccessToken::new(key.secret()),
+            token_type: "api_key".to_owned(),
+            refresh_token: None,
+            expires_in: None,
+            expires_at: None,
+            scopes,
+            id_token: None,
+        };
+        Ok(self.inner.storage.connections().upsert_credential(profile, &as_tokens, CredentialKind::ApiKey, now).await?)
+    }
+
+    /// The credential to call the platform with (an access token, refreshed first if it is
+    /// about to expire, or an API key) and its stored version, for
+    /// [`TokenManager::replace_refused`].
+    pub async fn credential_versioned(&self, id: &ConnectionId) -> Result<(Credential, i64), TokenError> {
+        let mut t = self.load(id).await?;
+        if self.expiring(&t) {
+            self.refresh(id, Want::Fresh).await?;
+            t = self.load(id).await?;
+        }
+        let (version, kind) = (t.version, t.credential_kind);
+        let token = usable(t)?;
+        Ok((as_credential(token, kind), version))
     }
 
     /// [`TokenManager::access_token`] with the stored version of the token it returns: hand
@@ -455,6 +491,14 @@ impl<R: Refresher> TokenManager<R> {
         if locks.get(id).is_some_and(|l| Arc::strong_count(l) == 1) {
             locks.remove(id);
         }
+    }
+}
+
+/// The stored credential as the live API takes it.
+pub(crate) fn as_credential(token: AccessToken, kind: CredentialKind) -> Credential {
+    match kind {
+        CredentialKind::OAuth => Credential::Bearer(token),
+        CredentialKind::ApiKey => Credential::ApiKey(ApiKey::new(token.secret())),
     }
 }
 

@@ -9,11 +9,14 @@ use std::num::NonZeroU32;
 
 use crate::middleware::{Quota, RateLimits};
 use autogpt::ids::{ClientId, Provider};
+use autogpt::live::{BackendUrl, Permission};
 use autogpt::origin::{Origin, PlatformUrl, RedirectUri, WebhookUrl};
+use autogpt::platform::Profile;
+use autogpt::scope::ProviderScope;
 use autogpt::scope::Scope;
 use autogpt::secret::{ClientSecret, WebhookSecret};
 use autogpt::webhook::DEFAULT_FRESHNESS_WINDOW;
-use backend::{AppSecret, BackendSettings, ConnectProvider, TokenBudget, UpkeepSettings};
+use backend::{AppSecret, BackendSettings, ConnectProvider, LiveSettings, TokenBudget, UpkeepSettings};
 use serde::Deserialize;
 
 /// The repository's `Leptos.toml`, compiled in so the binary runs anywhere.
@@ -39,6 +42,9 @@ pub struct Settings {
 /// Development defaults that match the sandbox's seed (PRODUCT.md §6); refused in production.
 const DEV_CLIENT_ID: &str = "dev-client";
 const DEV_CLIENT_SECRET: &str = "dev-client-secret";
+/// The sandbox's live-profile app (PRODUCT.md §9); refused in production too.
+const DEV_LIVE_CLIENT_ID: &str = "agpt_client_dev";
+const DEV_LIVE_CLIENT_SECRET: &str = "agpt_secret_dev";
 const DEV_WEBHOOK_SECRET: &str = "whsec_dev";
 const DEV_DATABASE_URL: &str = "sqlite://data/app.db";
 const DEV_SECRET_FILE: &str = "data/app-secret";
@@ -129,6 +135,15 @@ struct FileAutoGpt {
     url: String,
     api_base: String,
     scopes: Vec<String>,
+    live: FileLive,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct FileLive {
+    url: String,
+    api_url: String,
+    scopes: Vec<String>,
 }
 
 impl Settings {
@@ -165,7 +180,18 @@ impl Settings {
             .map_err(|_| problems.push(format!("LEPTOS_SITE_ADDR: `{addr}` is not an address like 127.0.0.1:3000")))
             .ok();
         let app_origin = parse_origin("APP_URL", &var("APP_URL", &file.app.public_url), &mut problems);
-        let platform = parse_origin("AUTOGPT_URL", &var("AUTOGPT_URL", &file.autogpt.url), &mut problems)
+        let profile = match Profile::parse(&var("AUTOGPT_PROFILE", "guide")) {
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(format!("AUTOGPT_PROFILE: {e}"));
+                Profile::Guide
+            }
+        };
+        let (default_url, default_client, default_secret) = match profile {
+            Profile::Guide => (file.autogpt.url.as_str(), DEV_CLIENT_ID, DEV_CLIENT_SECRET),
+            Profile::Live => (file.autogpt.live.url.as_str(), DEV_LIVE_CLIENT_ID, DEV_LIVE_CLIENT_SECRET),
+        };
+        let platform = parse_origin("AUTOGPT_URL", &var("AUTOGPT_URL", default_url), &mut problems)
             .map(|origin| PlatformUrl::parse(origin.as_str()).expect("an http(s) origin is a platform URL"));
         let api_base = var("AUTOGPT_API_BASE", &file.autogpt.api_base);
         if !api_base.starts_with('/') || api_base.ends_with('/') {
@@ -178,6 +204,15 @@ impl Settings {
             .map(|p| ConnectProvider {
                 id: Provider::new(p.id.clone()),
                 scopes: scopes(&format!("providers.{}.scopes", p.id), &p.scopes, &mut problems),
+                live_scopes: p
+                    .live_scopes
+                    .iter()
+                    .filter_map(|v| {
+                        ProviderScope::new(v.clone())
+                            .map_err(|e| problems.push(format!("providers.{}.live-scopes: {e}", p.id)))
+                            .ok()
+                    })
+                    .collect(),
             })
             .collect();
         let upkeep = UpkeepSettings {
@@ -190,8 +225,8 @@ impl Settings {
         // below whatever `APP_ENV` says.
         let production = env.get("APP_ENV").is_some_and(|v| v.eq_ignore_ascii_case("production"))
             || app_origin.as_ref().is_some_and(|o| o.as_str().starts_with("https://"));
-        let client_id = var("AUTOGPT_CLIENT_ID", DEV_CLIENT_ID);
-        let client_secret = var("AUTOGPT_CLIENT_SECRET", DEV_CLIENT_SECRET);
+        let client_id = var("AUTOGPT_CLIENT_ID", default_client);
+        let client_secret = var("AUTOGPT_CLIENT_SECRET", default_secret);
         let webhook_secrets: Vec<String> = var("AUTOGPT_WEBHOOK_SECRET", DEV_WEBHOOK_SECRET)
             .split(',')
             .map(str::trim)
@@ -228,10 +263,10 @@ impl Settings {
             if app_origin.as_ref().is_some_and(|o| !o.as_str().starts_with("https://")) {
                 problems.push("APP_URL: must be https in production".into());
             }
-            if client_id == DEV_CLIENT_ID {
+            if client_id == DEV_CLIENT_ID || client_id == DEV_LIVE_CLIENT_ID {
                 problems.push("AUTOGPT_CLIENT_ID: the development client id is refused in production".into());
             }
-            if client_secret == DEV_CLIENT_SECRET {
+            if client_secret == DEV_CLIENT_SECRET || client_secret == DEV_LIVE_CLIENT_SECRET {
                 problems.push("AUTOGPT_CLIENT_SECRET: the development default is refused in production".into());
             }
             if webhook_secrets.iter().any(|s| s == DEV_WEBHOOK_SECRET) {
@@ -272,6 +307,42 @@ impl Settings {
                 ),
             }
         };
+        let live = match profile {
+            Profile::Guide => None,
+            Profile::Live => {
+                let api = var("AUTOGPT_API_URL", &file.autogpt.live.api_url);
+                let api = parse_origin("AUTOGPT_API_URL", &api, &mut problems)
+                    .map(|o| BackendUrl::parse(o.as_str()).expect("an http(s) origin is a backend URL"));
+                if production && api.as_ref().is_some_and(|a| !a.as_str().starts_with("https://")) {
+                    problems.push("AUTOGPT_API_URL: must be https in production".into());
+                }
+                let permissions: Vec<Permission> = file
+                    .autogpt
+                    .live
+                    .scopes
+                    .iter()
+                    .filter_map(|v| match Permission::parse(v) {
+                        Ok(Permission::Unknown(_)) | Err(_) => {
+                            problems.push(format!("autogpt.live.scopes: `{v}` is not an AutoGPT permission"));
+                            None
+                        }
+                        Ok(p) => Some(p),
+                    })
+                    .collect();
+                let integrations = app_origin.as_ref().and_then(|app| {
+                    let default = format!("{app}/api/autogpt/integrations/callback");
+                    RedirectUri::new(var("AUTOGPT_INTEGRATIONS_REDIRECT_URI", &default))
+                        .map_err(|e| problems.push(format!("AUTOGPT_INTEGRATIONS_REDIRECT_URI: {e}")))
+                        .ok()
+                });
+                match (api, integrations) {
+                    (Some(api), Some(integrations_redirect_uri)) => {
+                        Some(LiveSettings { api, permissions, integrations_redirect_uri })
+                    }
+                    _ => None,
+                }
+            }
+        };
         let instance_id = env.get("INSTANCE_ID").cloned().unwrap_or_else(|| default_instance_id(env, listen));
         let defaults = RateLimits::default();
         let mut quota = |name: &str, default: Quota| match env.get(name) {
@@ -302,7 +373,7 @@ impl Settings {
 
         match (listen, app_origin, platform, redirect_uri, app_secret) {
             (Some(listen), Some(app_origin), Some(platform), Some(redirect_uri), Some(app_secret))
-                if problems.is_empty() =>
+                if problems.is_empty() && (profile == Profile::Guide || live.is_some()) =>
             {
                 Ok(Self {
                     listen,
@@ -311,7 +382,7 @@ impl Settings {
                         root: PathBuf::from(var("LEPTOS_SITE_ROOT", &file.site.root)),
                         pkg_dir: var("LEPTOS_SITE_PKG_DIR", &file.site.pkg_dir),
                     },
-                    ui: UiConfig { providers: file.providers, agents: file.agents },
+                    ui: UiConfig { providers: file.providers, agents: file.agents, live: profile == Profile::Live },
                     rate_limits,
                     backend: BackendSettings {
                         app_origin,
@@ -332,6 +403,8 @@ impl Settings {
                         instance_id,
                         session_max_age,
                         token_budget,
+                        profile,
+                        live,
                     },
                 })
             }
@@ -512,6 +585,24 @@ mod tests {
         let s = Settings::from_sources(&file, &env(&[])).unwrap();
         assert_eq!(s.backend.upkeep.every, Duration::from_secs(5));
         assert_eq!(s.backend.providers[0].scopes[0].as_str(), "google:gmail.readonly");
+    }
+
+    #[test]
+    fn the_live_profile_defaults_to_the_sandboxs_live_origins() {
+        let s = Settings::from_sources(EMBEDDED_FILE, &env(&[("AUTOGPT_PROFILE", "live")])).unwrap();
+        assert_eq!(s.backend.profile, Profile::Live);
+        assert_eq!(s.backend.platform.as_str(), "http://127.0.0.1:8107");
+        assert_eq!(s.backend.client_id.as_str(), "agpt_client_dev");
+        let live = s.backend.live.as_ref().unwrap();
+        assert_eq!(live.api.as_str(), "http://127.0.0.1:8106");
+        assert_eq!(live.integrations_redirect_uri.as_str(), "http://127.0.0.1:3000/api/autogpt/integrations/callback");
+        assert!(live.permissions.contains(&Permission::RunAgent));
+        assert_eq!(s.backend.providers[1].live_scopes.len(), 2);
+        // The guide profile stays the default.
+        let s = Settings::from_sources(EMBEDDED_FILE, &env(&[])).unwrap();
+        assert!(s.backend.live.is_none() && s.backend.profile == Profile::Guide);
+        let errors = Settings::from_sources(EMBEDDED_FILE, &env(&[("AUTOGPT_PROFILE", "cloud")])).unwrap_err();
+        assert!(errors.to_string().contains("AUTOGPT_PROFILE"), "{errors}");
     }
 
     #[test]

@@ -137,6 +137,9 @@ pub fn router(state: AppState) -> Router {
         // (issue 11 item 2): no per-IP limit needed.
         .route("/api/autogpt/refresh", post(routes::oauth::session::refresh))
         .route("/api/autogpt/logout", post(routes::oauth::session::logout))
+        // The live profile's setup wizard comes back here (L3).
+        .route("/api/autogpt/integrations/callback", get(routes::integrations::callback))
+        .route("/api/autogpt/integrations/record", post(routes::integrations::record))
         .route(app::api::events::STREAM_PATH, get(routes::events::events))
         .merge(callback)
         .leptos_routes_with_context(

@@ -29,6 +29,29 @@ pub enum AppError {
     /// Too many requests (HTTP 429).
     #[error("Too many requests. Please wait a moment and try again.")]
     RateLimited,
+    /// The platform asks to wait this long (HTTP 429).
+    #[error("AutoGPT is busy right now. Please wait {retry_after_secs} seconds and try again.")]
+    PlatformBusy {
+        /// Seconds.
+        retry_after_secs: u64,
+    },
+    /// The AutoGPT account cannot pay for runs (HTTP 402).
+    #[error("This AutoGPT account has no active plan or credits. Top it up on AutoGPT, then try again.")]
+    PaymentRequired,
+    /// The sign-in lacks a permission (HTTP 403); the text names it.
+    #[error("AutoGPT refused: {0}. Sign in again and allow it.")]
+    MissingPermission(String),
+    /// Conflicts with the current state (HTTP 409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The platform refused the inputs (HTTP 422): a sentence, and input name → problem.
+    #[error("{message}")]
+    Invalid {
+        /// For the whole form.
+        message: String,
+        /// Per input.
+        fields: Vec<(String, String)>,
+    },
     /// Anything else (HTTP 500); details are in the server log only.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -45,7 +68,11 @@ impl AppError {
             Self::Forbidden => 403,
             Self::BadRequest(_) => 400,
             Self::NotFound(_) => 404,
-            Self::RateLimited => 429,
+            Self::RateLimited | Self::PlatformBusy { .. } => 429,
+            Self::PaymentRequired => 402,
+            Self::MissingPermission(_) => 403,
+            Self::Conflict(_) => 409,
+            Self::Invalid { .. } => 422,
             Self::Platform(_) => 502,
             Self::Internal | Self::Transport(_) => 500,
         }
@@ -72,6 +99,11 @@ impl From<backend::ServiceError> for AppError {
             S::NotFound(m) => Self::NotFound(m),
             S::Platform(m) => Self::Platform(m),
             S::RateLimited => Self::RateLimited,
+            S::PlatformBusy { retry_after_secs } => Self::PlatformBusy { retry_after_secs },
+            S::PaymentRequired => Self::PaymentRequired,
+            S::MissingPermission(m) => Self::MissingPermission(m),
+            S::Conflict(m) => Self::Conflict(m),
+            S::Invalid { message, fields } => Self::Invalid { message, fields },
             S::Internal => Self::Internal,
         }
     }

@@ -3,31 +3,38 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::UiConfig;
 use crate::api::{AccountGrants, load_account_grants};
 use crate::components::account::AccountBar;
 use crate::islands::connect_panel::{ConnectPanel, ConnectPanelData};
 use crate::islands::data::{IslandData, ids};
 use crate::islands::sign_in::{SignInData, SignInPanel};
+use crate::{ProviderConfig, UiConfig};
 
 /// The connect page. Query: `error` (banner text), `success=true`,
 /// `method=api_key` (API-key form first: the no-JavaScript path of the toggle).
 #[component]
 pub fn ConnectPage() -> impl IntoView {
     let query = use_query_map();
-    let (error, api_key_first, success) = query.with_untracked(|q| {
+    let (error, api_key_first, success, connected) = query.with_untracked(|q| {
         (
             q.get("error").filter(|e| !e.trim().is_empty()),
             q.get("method").as_deref() == Some("api_key"),
             q.get("success").as_deref() == Some("true"),
+            q.get("connected").filter(|p| !p.trim().is_empty()),
         )
     });
-    let providers = use_context::<UiConfig>().unwrap_or_default().providers;
+    let ui = use_context::<UiConfig>().unwrap_or_default();
+    // The live platform's wizard asks for the providers' own scopes: show those.
+    let providers: Vec<_> = if ui.live {
+        ui.providers.into_iter().map(|p| ProviderConfig { scopes: p.live_scopes.clone(), ..p }).collect()
+    } else {
+        ui.providers
+    };
     let data = Resource::new(|| (), |_| load_account_grants());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading..."</p> }>
             {move || Suspend::new({
-                let (error, providers) = (error.clone(), providers.clone());
+                let (error, providers, connected) = (error.clone(), providers.clone(), connected.clone());
                 async move {
                     let AccountGrants { session, grants } = data.await.unwrap_or_default();
                     let banner = error.map(|e| view! { <div class="banner banner-error" role="alert">{e}</div> });
@@ -38,6 +45,9 @@ pub fn ConnectPage() -> impl IntoView {
                                 {banner}
                                 {success.then(|| view! {
                                     <div class="banner banner-success" role="status">"Signed in with AutoGPT."</div>
+                                })}
+                                {connected.map(|p| view! {
+                                    <div class="banner banner-success" role="status" id="connected-banner">{format!("Connected {p}.")}</div>
                                 })}
                                 <AccountBar session />
                             </section>

@@ -85,6 +85,25 @@ impl<'a> Attempts<'a> {
         Ok(Provider::new(row.try_get::<String, _>("provider").map_err(StorageError::from)?))
     }
 
+    /// The provider of a pending (unspent, unexpired) attempt of `connection`, without spending
+    /// it: the live setup wizard's callback checks its attempt before the page spends it.
+    pub async fn peek(
+        &self,
+        connection: &ConnectionId,
+        nonce: &str,
+        now: i64,
+    ) -> Result<Option<Provider>, StorageError> {
+        let provider: Option<String> = sqlx::query_scalar(
+            "SELECT provider FROM connect_attempts WHERE nonce_hash = $1 AND connection_id = $2 AND expires_at > $3",
+        )
+        .bind(state_hash(nonce))
+        .bind(connection.as_str())
+        .bind(now)
+        .fetch_optional(self.storage.pool())
+        .await?;
+        Ok(provider.map(Provider::new))
+    }
+
     /// Deletes attempts expired at `now`; returns how many.
     pub async fn purge_expired(&self, now: i64) -> Result<u64, StorageError> {
         let done = sqlx::query("DELETE FROM connect_attempts WHERE expires_at <= $1")

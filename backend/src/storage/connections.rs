@@ -77,6 +77,33 @@ impl ConnectionStatus {
     }
 }
 
+/// What a connection calls the platform with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// OAuth tokens (access, refresh): sent as a bearer, refreshed.
+    OAuth,
+    /// The user's AutoGPT API key (live profile), kept in the access-token column: sent as
+    /// `X-API-Key`, never refreshed.
+    ApiKey,
+}
+
+impl CredentialKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::OAuth => "oauth",
+            Self::ApiKey => "api_key",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, StorageError> {
+        match s {
+            "oauth" => Ok(Self::OAuth),
+            "api_key" => Ok(Self::ApiKey),
+            other => Err(corrupt(TABLE, format!("unknown credential kind {other:?}"))),
+        }
+    }
+}
+
 /// Who signed in, from `/oauth/userinfo`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
@@ -105,6 +132,8 @@ pub struct ConnectionRecord {
     pub has_tokens: bool,
     /// Sessions signed in under another epoch are over (sign-out bumps it).
     pub session_epoch: i64,
+    /// OAuth tokens or an API key.
+    pub credential_kind: CredentialKind,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds.
@@ -126,6 +155,8 @@ pub struct StoredTokens {
     pub version: i64,
     /// Until when the refresh lease is taken (unix seconds), if it is.
     pub lease_until: Option<i64>,
+    /// What the access token is: a token or an API key.
+    pub credential_kind: CredentialKind,
 }
 
 /// Queries on `connections`. Obtain with [`Storage::connections`].
@@ -154,6 +185,18 @@ impl<'a> Connections<'a> {
         tokens: &TokenResponse,
         now: i64,
     ) -> Result<ConnectionId, StorageError> {
+        self.upsert_credential(profile, tokens, CredentialKind::OAuth, now).await
+    }
+
+    /// [`Connections::upsert`] with the credential's kind (an API key travels as a
+    /// [`TokenResponse`] without refresh token or expiry).
+    pub async fn upsert_credential(
+        &self,
+        profile: &Profile,
+        tokens: &TokenResponse,
+        kind: CredentialKind,
+        now: i64,
+    ) -> Result<ConnectionId, StorageError> {
         let mut tx = self.storage.pool().begin().await?;
         let id: String = sqlx::query_scalar(
             "INSERT INTO connections (id, user_sub, email, name, status, created_at, updated_at) \
@@ -175,7 +218,8 @@ impl<'a> Connections<'a> {
         sqlx::query(
             "UPDATE connections SET status = 'active', scope = $2, access_token_enc = $3, \
              refresh_token_enc = $4, access_expires_at = $5, token_version = token_version + 1, \
-             refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = $6 WHERE id = $1",
+             refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = $6, credential_kind = $7 \
+             WHERE id = $1",
         )
         .bind(&id)
         .bind(scopes_text(&tokens.scopes))
@@ -183,6 +227,7 @@ impl<'a> Connections<'a> {
         .bind(refresh)
         .bind(tokens.expires_at)
         .bind(now)
+        .bind(kind.as_str())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -194,7 +239,7 @@ impl<'a> Connections<'a> {
         let row = sqlx::query(
             "SELECT id, user_sub, email, name, status, scope, access_expires_at, \
              CASE WHEN access_token_enc IS NULL THEN 0 ELSE 1 END AS has_tokens, session_epoch, \
-             created_at, updated_at FROM connections WHERE id = $1",
+             credential_kind, created_at, updated_at FROM connections WHERE id = $1",
         )
         .bind(id.as_str())
         .fetch_optional(self.storage.pool())
@@ -218,7 +263,7 @@ impl<'a> Connections<'a> {
     pub async fn tokens(&self, id: &ConnectionId) -> Result<Option<StoredTokens>, StorageError> {
         let row = sqlx::query(
             "SELECT status, access_token_enc, refresh_token_enc, access_expires_at, token_version, \
-             refresh_lease_until FROM connections WHERE id = $1",
+             refresh_lease_until, credential_kind FROM connections WHERE id = $1",
         )
         .bind(id.as_str())
         .fetch_optional(self.storage.pool())
@@ -235,6 +280,7 @@ impl<'a> Connections<'a> {
             access_expires_at: row.try_get("access_expires_at")?,
             version: row.try_get("token_version")?,
             lease_until: row.try_get("refresh_lease_until")?,
+            credential_kind: CredentialKind::parse(&row.try_get::<String, _>("credential_kind")?)?,
         }))
     }
 
@@ -360,6 +406,7 @@ fn record_from_row(r: &AnyRow) -> Result<ConnectionRecord, StorageError> {
         // An integer, not `IS NOT NULL`: that is a boolean in PostgreSQL but an integer in SQLite.
         has_tokens: r.try_get::<i64, _>("has_tokens")? != 0,
         session_epoch: r.try_get("session_epoch")?,
+        credential_kind: CredentialKind::parse(&r.try_get::<String, _>("credential_kind")?)?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })

@@ -31,7 +31,9 @@ use sqlx::{AnyPool, Executor as _};
 use crate::crypto::{CryptoError, TokenCipher};
 
 pub use attempts::{ATTEMPT_TTL_SECS, Attempts, ConsumeAttemptError};
-pub use connections::{ConnectionId, ConnectionRecord, ConnectionStatus, Connections, Profile, StoredTokens};
+pub use connections::{
+    ConnectionId, ConnectionRecord, ConnectionStatus, Connections, CredentialKind, Profile, StoredTokens,
+};
 pub use consumed_states::ConsumedStates;
 pub use executions::{ExecutionRecord, Executions, NewExecution, UpdateOutcome};
 pub use grants::{GrantRecord, GrantUpsert, Grants, NewGrant, RevokedGrant};

@@ -2,6 +2,7 @@
 
 pub mod events;
 pub mod health;
+pub mod integrations;
 pub mod metrics;
 pub mod oauth;
 pub mod pages;

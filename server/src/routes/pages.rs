@@ -85,6 +85,54 @@ pub fn popup_result_page(
     )
 }
 
+/// What the live setup wizard's callback tells the window that opened it (L3): a Connect
+/// result in the guide's message format (`autogpt_connect_result` with the attempt's nonce),
+/// posted to the opener on our own origin. Without an opener (the popup was blocked and the
+/// wizard ran in this window), a success is recorded by posting `record` (same origin) and a
+/// failure lands on `/connect` with the reason.
+pub fn connect_result_page(
+    stylesheet: &str,
+    nonce: &str,
+    app_origin: &str,
+    message: &serde_json::Value,
+    text: &str,
+) -> String {
+    let ok = message.get("success").and_then(serde_json::Value::as_bool).unwrap_or(false);
+    let field = |name: &str| message.get(name).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+    let fallback = if ok {
+        "document.getElementById('record').submit();".to_owned()
+    } else {
+        let next = format!(
+            "/connect?{}",
+            url::form_urlencoded::Serializer::new(String::new()).append_pair("error", text).finish()
+        );
+        format!("window.location.replace({});", script_json(&serde_json::Value::String(next)))
+    };
+    let script = format!(
+        "<script nonce=\"{csp}\">(function(){{var m={msg};var o={origin};\
+         if(window.opener&&!window.opener.closed){{window.opener.postMessage(m,o);setTimeout(function(){{window.close();}},300);}}\
+         else{{{fallback}}}}})();</script>",
+        csp = escape(nonce),
+        msg = script_json(message),
+        origin = script_json(&serde_json::Value::String(app_origin.to_owned())),
+    );
+    let heading = if ok { "Connected" } else { "Not connected" };
+    document(
+        stylesheet,
+        heading,
+        &format!(
+            "<h1>{}</h1><p id=\"connect-result\" data-success=\"{ok}\">{}</p>\
+             <form id=\"record\" method=\"post\" action=\"/api/autogpt/integrations/record\">\
+             <input type=\"hidden\" name=\"nonce\" value=\"{}\"><input type=\"hidden\" name=\"grant_id\" value=\"{}\">\
+             <noscript><button class=\"btn btn-primary\" type=\"submit\">Continue</button></noscript></form>{script}",
+            escape(heading),
+            escape(text),
+            escape(&field("nonce")),
+            escape(&field("grant_id")),
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

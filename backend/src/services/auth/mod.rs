@@ -10,13 +10,15 @@ mod transaction;
 
 pub use transaction::{AuthMode, TRANSACTION_TTL_SECS, TakenTransaction, Transactions};
 
-use autogpt::authorize::{Callback, parse_callback, start_authorization};
+use autogpt::authorize::{Callback, parse_callback};
 use autogpt::client::{AuthorizationOutcome, RevokableToken};
+use autogpt::live::api::Credential;
+use autogpt::platform::Profile;
 use autogpt::secret::ApiKey;
 use url::Url;
 
 use crate::caller::{Caller, Mutate, Visitor, sign_in};
-use crate::storage::Profile;
+use crate::storage::Profile as StoredProfile;
 use crate::{AppEvent, Context, ServiceError};
 
 /// How starting a sign-in went.
@@ -99,12 +101,8 @@ pub async fn start(
     return_to: &str,
     api_key: Option<ApiKey>,
 ) -> Result<SignInStarted, AuthError> {
-    let pending = start_authorization(
-        &ctx.config.platform,
-        &ctx.config.client_id,
-        ctx.oauth.redirect_uri(),
-        &ctx.config.sign_in_scopes,
-    );
+    // The guide's `/oauth/authorize` or the live `{platform}/auth/authorize`, PKCE S256 either way.
+    let pending = ctx.platform.start_sign_in();
     let mut transactions = Transactions::open(&ctx.sign_in_seal, transaction_cookie, ctx.now());
     transactions.push(&pending.state, pending.verifier, return_to, mode, ctx.oauth.redirect_uri(), ctx.now());
     let transaction_cookie = transactions.seal(&ctx.sign_in_seal).expect("one transaction was just added");
@@ -174,6 +172,30 @@ pub struct CallbackFailure {
     pub mode: Option<AuthMode>,
 }
 
+/// The live profile's API-key sign-in (L2): the key is checked with `GET /me`, then kept,
+/// sealed, as the user's credential (sent as `X-API-Key`; it never reaches the browser or a
+/// log), and this session is signed in at once. The platform has no API-key OAuth variant.
+pub async fn sign_in_with_api_key(ctx: &Context, visitor: &Visitor<Mutate>, key: ApiKey) -> Result<(), AuthError> {
+    let Some(live) = ctx.platform.as_live() else {
+        return Err(AuthError::Refused("API keys sign in through the platform's consent page here.".into()));
+    };
+    let me = match live.api.me(&Credential::ApiKey(key.clone())).await {
+        Ok(me) => me.value,
+        Err(e) if e.is_unauthorized() => {
+            return Err(AuthError::Refused("AutoGPT did not accept this API key.".into()));
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    // What the key may do is what `/me` reports; kept like granted scopes (checklist 39).
+    let scopes = me.scopes.iter().filter_map(|p| autogpt::scope::Scope::new(p.as_str()).ok()).collect();
+    let identity = autogpt::platform::Identity::from(me);
+    let profile = StoredProfile { user_sub: identity.user_id, email: identity.email, name: identity.name };
+    let connection = ctx.tokens.store_api_key(&profile, &key, scopes).await.map_err(internal)?;
+    let account = ctx.storage.connections().get(&connection).await.map_err(internal)?.ok_or(AuthError::Internal)?;
+    visitor.session.cycle_id().await.map_err(internal)?;
+    sign_in(&visitor.session, &account, ctx.now()).await.map_err(|_| AuthError::Internal)
+}
+
 /// What the callback leaves in the transaction cookie: the other pending sign-ins, or
 /// nothing (clear it).
 pub type RemainingTransactions = Option<String>;
@@ -223,16 +245,21 @@ async fn finish_with(
         }
         Callback::Code { code, iss, .. } => (code, iss),
     };
-    // Checklist 24: `iss` must be exactly the platform's issuer, and present when advertised.
-    if !super::issuer::iss_acceptable(&ctx.issuer.policy().await, iss.as_deref()) {
+    // Checklist 24: `iss` must be exactly the platform's issuer, and present when advertised
+    // (the guide's discovery; the live platform has none and sends no `iss`).
+    if ctx.config.profile == Profile::Guide
+        && !super::issuer::iss_acceptable(&ctx.issuer.policy().await, iss.as_deref())
+    {
         return Err(fail(AuthError::WrongIssuer, mode));
     }
-    let tokens = ctx.oauth.exchange_code(&code, tx.verifier, ctx.now()).await.map_err(|e| {
+    let tokens = ctx.platform.exchange_code(&code, tx.verifier, ctx.now()).await.map_err(|e| {
         tracing::warn!(error = %e, "code exchange failed");
         fail(AuthError::Denied("AutoGPT did not accept the sign-in. Please try again.".into()), mode)
     })?;
-    let user = ctx.oauth.userinfo(&tokens.access_token).await.map_err(|e| fail(internal(e), mode))?;
-    let profile = Profile { user_sub: user.sub, email: user.email, name: user.name };
+    // Guide: userinfo; live: `GET /me` (there is no OIDC).
+    let user = ctx.platform.identity(&Credential::Bearer(tokens.access_token.clone())).await;
+    let user = user.map_err(|e| fail(internal(e), mode))?;
+    let profile = StoredProfile { user_sub: user.user_id, email: user.email, name: user.name };
     let connection = ctx.tokens.store_initial(&profile, &tokens).await.map_err(|e| fail(internal(e), mode))?;
     let account = ctx.storage.connections().get(&connection).await.map_err(|e| fail(internal(e), mode))?;
     let account = account.ok_or_else(|| fail(AuthError::Internal, mode))?;
@@ -256,7 +283,7 @@ pub async fn logout(ctx: &Context, visitor: &Visitor<Mutate>) {
     if let Some(connection) = visitor.connection() {
         match ctx.tokens.forget(connection).await {
             Ok(Some(refresh)) => {
-                if let Err(e) = ctx.oauth.revoke(RevokableToken::Refresh(&refresh)).await {
+                if let Err(e) = ctx.platform.revoke(RevokableToken::Refresh(&refresh)).await {
                     tracing::warn!(error = %e, "revocation failed; local tokens are deleted anyway");
                 }
             }

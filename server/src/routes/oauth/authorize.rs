@@ -7,17 +7,21 @@
 //! `agc_signin` cookie (issue 11 item 4). The API-key form must come from our own page
 //! (issue 11 item 1: a cross-site post could otherwise sign the victim in as the attacker).
 
+use autogpt::platform::Profile;
 use autogpt::secret::ApiKey;
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
-use backend::SameOrigin;
 use backend::services::auth::{self, AuthError, AuthMode, SignInStarted, Started};
+use backend::{Mutate, Visitor};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::transaction_cookie;
+use crate::middleware::CspNonce;
+use crate::routes::pages::popup_result_page;
 use crate::{AppState, Error};
 
 /// Query of the login flow.
@@ -60,7 +64,8 @@ pub struct ApiKeyBody {
 /// before anything else when the request is not from our own page.
 pub async fn start_with_key(
     State(state): State<AppState>,
-    _same_origin: SameOrigin,
+    Extension(nonce): Extension<CspNonce>,
+    visitor: Visitor<Mutate>,
     headers: HeaderMap,
     request: axum::extract::Request,
 ) -> Response {
@@ -69,6 +74,9 @@ pub async fn start_with_key(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
+    if state.ctx.config.profile == Profile::Live {
+        return live_key(&state, &visitor, nonce, json, request).await;
+    }
     let cookie = transaction_cookie::read(&headers, state.ctx.config.production);
     if json {
         let Ok(Json(body)) = Json::<ApiKeyBody>::from_request(request, &()).await else {
@@ -109,6 +117,50 @@ async fn with_key(
         return Err(AuthError::Refused("Please enter your AutoGPT API key.".into()));
     }
     auth::start(&state.ctx, cookie, mode, "/connect", Some(ApiKey::new(key))).await
+}
+
+/// The live profile's API-key sign-in (L2): no consent page, the key is checked with
+/// `GET /me` and this session signed in at once; the popup (or the window) is told as after a
+/// callback.
+async fn live_key(
+    state: &AppState,
+    visitor: &Visitor<Mutate>,
+    nonce: CspNonce,
+    json: bool,
+    request: axum::extract::Request,
+) -> Response {
+    use axum::extract::FromRequest;
+    let body = if json {
+        Json::<ApiKeyBody>::from_request(request, &()).await.map(|Json(b)| b).ok()
+    } else {
+        Form::<ApiKeyBody>::from_request(request, &()).await.map(|Form(b)| b).ok()
+    };
+    let Some(body) = body.filter(|b| !b.api_key.trim().is_empty()) else {
+        return Error::new(StatusCode::BAD_REQUEST, "Please enter your AutoGPT API key.")
+            .page("API key missing")
+            .into_response();
+    };
+    let popup = json || body.mode.as_deref() == Some("popup");
+    let css = state.settings.site.stylesheet();
+    let origin = state.ctx.config.app_origin.as_str();
+    match auth::sign_in_with_api_key(&state.ctx, visitor, ApiKey::new(body.api_key.trim())).await {
+        Ok(()) if json => Json(json!({ "redirect": true, "url": "/connect?success=true" })).into_response(),
+        Ok(()) if popup => {
+            Html(popup_result_page(&css, nonce.as_str(), origin, true, "You are signed in.", "/connect?success=true"))
+                .into_response()
+        }
+        Ok(()) => Redirect::to("/connect?success=true").into_response(),
+        Err(e) if popup && !json => {
+            let message = e.to_string();
+            let next = format!(
+                "/connect?{}",
+                url::form_urlencoded::Serializer::new(String::new()).append_pair("error", &message).finish()
+            );
+            Html(popup_result_page(&css, nonce.as_str(), origin, false, &message, &next)).into_response()
+        }
+        Err(e) if json => Error::from(e).into_response(),
+        Err(e) => error_page(e),
+    }
 }
 
 /// The next step's response, carrying the transaction cookie.
