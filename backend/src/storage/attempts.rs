@@ -47,15 +47,29 @@ impl<'a> Attempts<'a> {
         nonce: &Nonce,
         now: i64,
     ) -> Result<(), StorageError> {
+        self.issue_knowing(connection, provider, nonce, &[], now).await
+    }
+
+    /// [`Attempts::issue`], remembering the ids of the provider's credentials the user had when
+    /// the attempt began (live profile).
+    pub async fn issue_knowing(
+        &self,
+        connection: &ConnectionId,
+        provider: &Provider,
+        nonce: &Nonce,
+        known: &[String],
+        now: i64,
+    ) -> Result<(), StorageError> {
         sqlx::query(
-            "INSERT INTO connect_attempts (nonce_hash, connection_id, provider, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO connect_attempts (nonce_hash, connection_id, provider, created_at, expires_at, known_ids) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(state_hash(nonce.as_str()))
         .bind(connection.as_str())
         .bind(provider.as_str())
         .bind(now)
         .bind(now + ATTEMPT_TTL_SECS)
+        .bind(known.join(" "))
         .execute(self.storage.pool())
         .await?;
         Ok(())
@@ -85,23 +99,45 @@ impl<'a> Attempts<'a> {
         Ok(Provider::new(row.try_get::<String, _>("provider").map_err(StorageError::from)?))
     }
 
-    /// The provider of a pending (unspent, unexpired) attempt of `connection`, without spending
-    /// it: the live setup wizard's callback checks its attempt before the page spends it.
+    /// A pending (unspent, unexpired) attempt of `connection`, without spending it: its
+    /// provider and the credential ids known when it began. The live setup wizard's callback
+    /// checks its attempt before the page spends it.
     pub async fn peek(
         &self,
         connection: &ConnectionId,
         nonce: &str,
         now: i64,
-    ) -> Result<Option<Provider>, StorageError> {
-        let provider: Option<String> = sqlx::query_scalar(
-            "SELECT provider FROM connect_attempts WHERE nonce_hash = $1 AND connection_id = $2 AND expires_at > $3",
+    ) -> Result<Option<(Provider, Vec<String>)>, StorageError> {
+        let row = sqlx::query(
+            "SELECT provider, known_ids FROM connect_attempts \
+             WHERE nonce_hash = $1 AND connection_id = $2 AND expires_at > $3",
         )
         .bind(state_hash(nonce))
         .bind(connection.as_str())
         .bind(now)
         .fetch_optional(self.storage.pool())
         .await?;
-        Ok(provider.map(Provider::new))
+        row.map(|r| pending(&r)).transpose()
+    }
+
+    /// The credential ids known when the newest pending attempt of `connection` for `provider`
+    /// began, if there is one (a closed popup is reconciled against it).
+    pub async fn pending_known(
+        &self,
+        connection: &ConnectionId,
+        provider: &Provider,
+        now: i64,
+    ) -> Result<Option<Vec<String>>, StorageError> {
+        let row = sqlx::query(
+            "SELECT provider, known_ids FROM connect_attempts WHERE connection_id = $1 AND provider = $2 \
+             AND expires_at > $3 ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(connection.as_str())
+        .bind(provider.as_str())
+        .bind(now)
+        .fetch_optional(self.storage.pool())
+        .await?;
+        Ok(row.map(|r| pending(&r)).transpose()?.map(|(_, known)| known))
     }
 
     /// Deletes attempts expired at `now`; returns how many.
@@ -112,4 +148,10 @@ impl<'a> Attempts<'a> {
             .await?;
         Ok(done.rows_affected())
     }
+}
+
+fn pending(r: &sqlx::any::AnyRow) -> Result<(Provider, Vec<String>), StorageError> {
+    let provider: String = r.try_get("provider")?;
+    let known: String = r.try_get("known_ids")?;
+    Ok((Provider::new(provider), known.split_ascii_whitespace().map(str::to_owned).collect()))
 }

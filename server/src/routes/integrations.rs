@@ -47,7 +47,10 @@ pub async fn callback(
         }
         Err(e) => return Error::from(e).page("Not connected").into_response(),
     };
-    ([(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], Html(page)).into_response()
+    // No `Referrer-Policy: no-referrer` here: under it Chromium posts the page's record form
+    // with `Origin: null`, which the same-origin rule refuses (the default policy sends other
+    // sites only our origin, never this URL's `state`).
+    ([(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
 }
 
 /// The result form of a page without an opener.

@@ -75,6 +75,19 @@ pub(super) async fn listed(
         .collect())
 }
 
+/// A closed popup (checklist 11): a credential of `provider` added since the pending attempt
+/// began, if any (none without a pending attempt: then nothing new can be told apart).
+pub(super) async fn added_since_attempt(
+    ctx: &Context,
+    connection: &ConnectionId,
+    provider: &Provider,
+) -> Result<Option<Connected>, ServiceError> {
+    let known = ctx.storage.attempts().pending_known(connection, provider, ctx.now()).await;
+    let Some(known) = known.map_err(ServiceError::storage)? else { return Ok(None) };
+    let listed = listed(ctx, connection, Some(provider)).await?;
+    Ok(listed.into_iter().find(|c| !known.iter().any(|k| k == c.id.as_str())))
+}
+
 /// How the wizard came back, as the callback page tells the opener.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WizardOutcome {
@@ -108,15 +121,20 @@ pub async fn wizard_callback(ctx: &Context, caller: &Caller<Read>, query: &str) 
     let callback = parse_wizard_callback(query);
     let state = callback.state().ok_or_else(over)?;
     let nonce = ctx.connect_nonces.nonce(state.as_str());
-    let provider = ctx.storage.attempts().peek(&caller.connection, nonce.as_str(), ctx.now()).await;
-    let provider = provider.map_err(ServiceError::storage)?.ok_or_else(over)?;
+    let attempt = ctx.storage.attempts().peek(&caller.connection, nonce.as_str(), ctx.now()).await;
+    let (provider, known_then) = attempt.map_err(ServiceError::storage)?.ok_or_else(over)?;
     let nonce = nonce.as_str().to_owned();
     match callback {
         WizardCallback::Success { .. } => {
-            let known: Vec<GrantId> = stored(ctx, &caller.connection).await?.into_iter().map(|g| g.grant_id).collect();
             let listed = listed(ctx, &caller.connection, Some(&provider)).await?;
-            // The wizard does not say which credential was picked: a new one if there is one.
-            let pick = listed.iter().find(|c| !known.contains(&c.id)).or_else(|| listed.first());
+            // The wizard does not say which credential was picked: one added meanwhile if there
+            // is one, else one we do not show yet, else the first.
+            let stored: Vec<GrantId> = stored(ctx, &caller.connection).await?.into_iter().map(|g| g.grant_id).collect();
+            let pick = listed
+                .iter()
+                .find(|c| !known_then.iter().any(|k| k == c.id.as_str()))
+                .or_else(|| listed.iter().find(|c| !stored.contains(&c.id)))
+                .or_else(|| listed.first());
             Ok(match pick {
                 Some(c) => WizardOutcome::Connected { nonce, provider, credential_id: c.id.as_str().to_owned() },
                 None => WizardOutcome::Failed {

@@ -182,9 +182,14 @@ pub async fn reconcile(
     provider: &str,
 ) -> Result<Option<GrantRecord>, ServiceError> {
     let connection = &caller.connection;
-    let known: Vec<GrantId> = stored(ctx, connection).await?.into_iter().map(|g| g.grant_id).collect();
-    let fresh =
-        listed(ctx, connection, Some(&Provider::new(provider))).await?.into_iter().find(|c| !known.contains(&c.id));
+    let provider = Provider::new(provider);
+    let fresh = if ctx.config.profile == Profile::Live {
+        // The platform lists what the user had before too: only what is new since the attempt.
+        live::added_since_attempt(ctx, connection, &provider).await?
+    } else {
+        let known: Vec<GrantId> = stored(ctx, connection).await?.into_iter().map(|g| g.grant_id).collect();
+        listed(ctx, connection, Some(&provider)).await?.into_iter().find(|c| !known.contains(&c.id))
+    };
     match fresh {
         Some(found) => store(ctx, connection, &found).await.map(Some),
         None => Ok(None),
