@@ -1,5 +1,8 @@
-//! The one error type of the app's server functions: safe to show, never a
-//! cause chain (causes are logged on the server, inside the request span).
+//! The one error type of the app's server functions, as it crosses the wire: what kind of
+//! failure (for the HTTP status and for code that branches on it), the sentence to show (made
+//! on the server, from `backend::ServiceError`'s messages: written once, and not shipped in the
+//! WASM bundle), and the form fields at fault. Never a cause chain: causes are logged on the
+//! server, inside the request span.
 
 use serde::{Deserialize, Serialize};
 use server_fn::codec::PostcardEncoding;
@@ -7,74 +10,61 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
 /// What a server function can answer instead of a value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-pub enum AppError {
-    /// No valid session: sign in first (HTTP 401, checklist 43).
-    #[error("Please sign in with AutoGPT first.")]
+#[error("{message}")]
+pub struct AppError {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// The sentence to show (text, never HTML).
+    pub message: String,
+    /// Input name → what is wrong with it (a form the platform refused, HTTP 422).
+    pub fields: Vec<(String, String)>,
+}
+
+/// The kinds of [`AppError`], each with its HTTP status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorKind {
+    /// No valid session: sign in first (401, checklist 43).
     Unauthorized,
-    /// Cross-origin call of a mutating function (HTTP 403, checklist 42).
-    #[error("This request did not come from this site.")]
+    /// A state-changing call from another site (403, checklist 42).
     Forbidden,
-    /// The platform refused our tokens for good: sign in again (checklist 32).
-    #[error("Your AutoGPT connection expired. Please sign in again.")]
+    /// The platform refused our tokens for good: sign in again (401, checklist 32).
     ReconnectRequired,
-    /// Something the user can fix (HTTP 400).
-    #[error("{0}")]
-    BadRequest(String),
-    /// Unknown id for this user (HTTP 404).
-    #[error("{0}")]
-    NotFound(String),
-    /// The platform answered with an error the user should see (HTTP 502).
-    #[error("AutoGPT: {0}")]
-    Platform(String),
-    /// Too many requests (HTTP 429).
-    #[error("Too many requests. Please wait a moment and try again.")]
-    RateLimited,
-    /// The platform asks to wait this long (HTTP 429).
-    #[error("AutoGPT is busy right now. Please wait {retry_after_secs} seconds and try again.")]
-    PlatformBusy {
-        /// Seconds.
-        retry_after_secs: u64,
-    },
-    /// The AutoGPT account cannot pay for runs (HTTP 402).
-    #[error("This AutoGPT account has no active plan or credits. Top it up on AutoGPT, then try again.")]
+    /// Something the user can fix (400).
+    BadRequest,
+    /// Unknown id for this user (404).
+    NotFound,
+    /// Conflicts with the current state (409).
+    Conflict,
+    /// The platform refused the inputs (422; see [`AppError::fields`]).
+    Invalid,
+    /// The AutoGPT account cannot pay for runs (402).
     PaymentRequired,
-    /// The sign-in lacks a permission (HTTP 403); the text names it.
-    #[error("AutoGPT refused: {0}. Sign in again and allow it.")]
-    MissingPermission(String),
-    /// Conflicts with the current state (HTTP 409).
-    #[error("{0}")]
-    Conflict(String),
-    /// The platform refused the inputs (HTTP 422): a sentence, and input name → problem.
-    #[error("{message}")]
-    Invalid {
-        /// For the whole form.
-        message: String,
-        /// Per input.
-        fields: Vec<(String, String)>,
-    },
-    /// Anything else (HTTP 500); details are in the server log only.
-    #[error("Something went wrong on our side. Please try again.")]
+    /// The sign-in lacks a permission the call needs (403).
+    MissingPermission,
+    /// Too many requests, ours or the platform's (429).
+    RateLimited,
+    /// The platform answered with an error the user should see (502).
+    Platform,
+    /// Anything else (500); details are in the server log only.
     Internal,
     /// Transport or encoding failure between browser and server.
-    #[error("Could not reach the server: {0}")]
-    Transport(String),
+    Transport,
 }
 
 impl AppError {
     /// The HTTP status the server answers with.
     pub fn status(&self) -> u16 {
-        match self {
-            Self::Unauthorized | Self::ReconnectRequired => 401,
-            Self::Forbidden => 403,
-            Self::BadRequest(_) => 400,
-            Self::NotFound(_) => 404,
-            Self::RateLimited | Self::PlatformBusy { .. } => 429,
-            Self::PaymentRequired => 402,
-            Self::MissingPermission(_) => 403,
-            Self::Conflict(_) => 409,
-            Self::Invalid { .. } => 422,
-            Self::Platform(_) => 502,
-            Self::Internal | Self::Transport(_) => 500,
+        match self.kind {
+            ErrorKind::Unauthorized | ErrorKind::ReconnectRequired => 401,
+            ErrorKind::Forbidden | ErrorKind::MissingPermission => 403,
+            ErrorKind::BadRequest => 400,
+            ErrorKind::NotFound => 404,
+            ErrorKind::Conflict => 409,
+            ErrorKind::Invalid => 422,
+            ErrorKind::PaymentRequired => 402,
+            ErrorKind::RateLimited => 429,
+            ErrorKind::Platform => 502,
+            ErrorKind::Internal | ErrorKind::Transport => 500,
         }
     }
 }
@@ -83,7 +73,7 @@ impl FromServerFnError for AppError {
     type Encoder = PostcardEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport(value.to_string())
+        Self { kind: ErrorKind::Transport, message: format!("Could not reach the server: {value}"), fields: Vec::new() }
     }
 }
 
@@ -91,20 +81,39 @@ impl FromServerFnError for AppError {
 impl From<backend::ServiceError> for AppError {
     fn from(e: backend::ServiceError) -> Self {
         use backend::ServiceError as S;
-        match e {
-            S::Unauthorized => Self::Unauthorized,
-            S::Forbidden => Self::Forbidden,
-            S::ReconnectRequired => Self::ReconnectRequired,
-            S::BadRequest(m) => Self::BadRequest(m),
-            S::NotFound(m) => Self::NotFound(m),
-            S::Platform(m) => Self::Platform(m),
-            S::RateLimited => Self::RateLimited,
-            S::PlatformBusy { retry_after_secs } => Self::PlatformBusy { retry_after_secs },
-            S::PaymentRequired => Self::PaymentRequired,
-            S::MissingPermission(m) => Self::MissingPermission(m),
-            S::Conflict(m) => Self::Conflict(m),
-            S::Invalid { message, fields } => Self::Invalid { message, fields },
-            S::Internal => Self::Internal,
-        }
+        let message = e.to_string();
+        let (kind, fields) = match e {
+            S::Unauthorized => (ErrorKind::Unauthorized, Vec::new()),
+            S::Forbidden => (ErrorKind::Forbidden, Vec::new()),
+            S::ReconnectRequired => (ErrorKind::ReconnectRequired, Vec::new()),
+            S::BadRequest(_) => (ErrorKind::BadRequest, Vec::new()),
+            S::NotFound(_) => (ErrorKind::NotFound, Vec::new()),
+            S::Platform(_) => (ErrorKind::Platform, Vec::new()),
+            S::RateLimited | S::PlatformBusy { .. } => (ErrorKind::RateLimited, Vec::new()),
+            S::PaymentRequired => (ErrorKind::PaymentRequired, Vec::new()),
+            S::MissingPermission(_) => (ErrorKind::MissingPermission, Vec::new()),
+            S::Conflict(_) => (ErrorKind::Conflict, Vec::new()),
+            S::Invalid { fields, .. } => (ErrorKind::Invalid, fields),
+            S::Internal => (ErrorKind::Internal, Vec::new()),
+        };
+        Self { kind, message, fields }
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_and_status_come_from_the_service_error() {
+        let e = AppError::from(backend::ServiceError::PaymentRequired);
+        assert_eq!((e.kind, e.status()), (ErrorKind::PaymentRequired, 402));
+        assert!(e.to_string().contains("no active plan or credits"), "{e}");
+        let e = AppError::from(backend::ServiceError::Invalid {
+            message: "Check the fields.".into(),
+            fields: vec![("count".into(), "must be a whole number".into())],
+        });
+        assert_eq!((e.status(), e.fields.len()), (422, 1));
+        assert_eq!(AppError::from(backend::ServiceError::Forbidden).status(), 403);
     }
 }

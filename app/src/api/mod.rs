@@ -11,7 +11,7 @@ pub mod events;
 #[cfg(feature = "ssr")]
 mod ssr;
 
-pub use error::AppError;
+pub use error::{AppError, ErrorKind};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -13,16 +13,28 @@ use super::browser::{
 };
 use super::data::{ids, island_data};
 use super::hydration_marker;
-use crate::ProviderConfig;
 use crate::api::events::LiveEvent;
 use crate::api::{GrantView, begin_connect, list_grants, reconcile_connect, record_connect_result};
 use crate::connect_flow::{Attempt, Effect as FlowEffect, Phase};
+
+/// One provider card as the panel shows it (the page picks the scopes of its profile).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProviderCardData {
+    /// Provider id as the platform names it (`google`).
+    pub id: String,
+    /// Display name (`Google`).
+    pub name: String,
+    /// One line under the name.
+    pub description: String,
+    /// The scopes the Connect button asks for.
+    pub scopes: Vec<String>,
+}
 
 /// What the page gives [`ConnectPanel`] (through [`super::data::IslandData`]).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConnectPanelData {
     /// Provider cards.
-    pub providers: Vec<ProviderConfig>,
+    pub providers: Vec<ProviderCardData>,
     /// Grants in storage when the page was rendered.
     pub grants: Vec<GrantView>,
 }
@@ -216,7 +228,7 @@ impl Card {
 }
 
 #[component]
-fn ProviderCard(provider: ProviderConfig, grants: RwSignal<Vec<GrantView>>) -> impl IntoView {
+fn ProviderCard(provider: ProviderCardData, grants: RwSignal<Vec<GrantView>>) -> impl IntoView {
     let card = Card {
         provider: StoredValue::new(provider.id.clone()),
         attempt: LocalSlot::new(),

@@ -3,12 +3,12 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::UiConfig;
 use crate::api::{AccountGrants, load_account_grants};
 use crate::components::account::AccountBar;
-use crate::islands::connect_panel::{ConnectPanel, ConnectPanelData};
+use crate::islands::connect_panel::{ConnectPanel, ConnectPanelData, ProviderCardData};
 use crate::islands::data::{IslandData, ids};
 use crate::islands::sign_in::{SignInData, SignInPanel};
-use crate::{ProviderConfig, UiConfig};
 
 /// The connect page. Query: `error` (banner text), `success=true`,
 /// `method=api_key` (API-key form first: the no-JavaScript path of the toggle).
@@ -25,11 +25,16 @@ pub fn ConnectPage() -> impl IntoView {
     });
     let ui = use_context::<UiConfig>().unwrap_or_default();
     // The live platform's wizard asks for the providers' own scopes: show those.
-    let providers: Vec<_> = if ui.live {
-        ui.providers.into_iter().map(|p| ProviderConfig { scopes: p.live_scopes.clone(), ..p }).collect()
-    } else {
-        ui.providers
-    };
+    let providers: Vec<ProviderCardData> = ui
+        .providers
+        .into_iter()
+        .map(|p| ProviderCardData {
+            scopes: if ui.live { p.live_scopes } else { p.scopes },
+            id: p.id,
+            name: p.name,
+            description: p.description,
+        })
+        .collect();
     let data = Resource::new(|| (), |_| load_account_grants());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading..."</p> }>

@@ -15,7 +15,7 @@ use super::{AccountGrants, AccountHistory, AppError, HomeSummary, SessionStatus}
 fn context() -> Result<Context, AppError> {
     use_context::<Context>().ok_or_else(|| {
         tracing::error!("the services' Context is missing from the server function context");
-        AppError::Internal
+        AppError::from(ServiceError::Internal)
     })
 }
 
@@ -40,7 +40,7 @@ where
 {
     let extracted = leptos_axum::extract_with_state::<Result<T, ServiceError>, Context>(ctx).await.map_err(|e| {
         tracing::error!(error = %e, "request parts missing from the server function context");
-        AppError::Internal
+        AppError::from(ServiceError::Internal)
     })?;
     respond(extracted.map_err(AppError::from))
 }
