@@ -8,6 +8,7 @@
 mod app;
 mod browser;
 mod http;
+mod live;
 mod oauth;
 mod operations;
 mod replicas;

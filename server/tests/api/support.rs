@@ -41,6 +41,24 @@ pub async fn spawn_app_with(limits: RateLimits, database_url: String, platform: 
     spawn_app_tuned(database_url, platform, move |settings| settings.rate_limits = limits).await
 }
 
+/// The app on the sandbox's live origins (`AUTOGPT_PROFILE=live`), on a fresh SQLite file.
+pub async fn spawn_live_app() -> TestApp {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app_url = format!("http://{}", listener.local_addr().unwrap());
+    let mut platform = sandbox::Config::for_tests();
+    platform.extra_client_origins.push(app_url.clone());
+    let platform = sandbox::spawn(platform).await.expect("sandbox starts");
+    let database_url = temp_sqlite();
+    let env = [
+        ("AUTOGPT_PROFILE", "live"),
+        ("AUTOGPT_URL", platform.live_pages_url()),
+        ("AUTOGPT_API_URL", platform.live_api_url()),
+    ];
+    let settings = test_settings(&app_url, platform.live_pages_url(), &database_url, &env);
+    let (state, task) = start_server(listener, settings).await;
+    TestApp { url: app_url, platform, state, database_url, _task: task }
+}
+
 /// [`spawn_app_with`], with `tune` applied to the app's settings before it starts.
 pub async fn spawn_app_tuned(
     database_url: String,
