@@ -101,6 +101,8 @@ pub struct BackendSettings {
     pub profile: Profile,
     /// The live profile's settings (`Some` exactly when `profile` is live).
     pub live: Option<LiveSettings>,
+    /// How durable a SQLite commit is (`SQLITE_SYNCHRONOUS`).
+    pub sqlite_sync: crate::storage::SqliteSync,
 }
 
 /// The settings a service reads at run time (the secrets stay inside the clients).
@@ -131,6 +133,9 @@ pub struct ServiceConfig {
     /// Where the setup wizard returns (live profile).
     pub integrations_redirect_uri: Option<RedirectUri>,
 }
+
+/// Batches of stored webhook deliveries waiting for the processor.
+const PROCESSING_QUEUE: usize = 64;
 
 /// Why the services could not be built: only I/O (the settings were validated before).
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +180,8 @@ pub struct Inner {
     pub platform: Platform,
     /// The live Connect attempts' nonces, from their `state`.
     pub connect_nonces: crate::crypto::NonceDeriver,
+    /// The webhook inbox's group-commit writer.
+    pub intake: crate::intake::Intake,
 }
 
 impl Context {
@@ -186,7 +193,7 @@ impl Context {
     /// [`Context::build`] with another clock (tests).
     pub async fn build_with_clock(settings: BackendSettings, clock: Arc<dyn Clock>) -> Result<Self, BuildError> {
         let cipher = TokenCipher::from_secret(&settings.app_secret);
-        let storage = Storage::open(&settings.database_url, cipher).await?;
+        let storage = Storage::open_with(&settings.database_url, cipher, settings.sqlite_sync).await?;
         let events = EventBus::start(&storage).await?;
         let transport = Transport::new()?;
         let oauth = OAuthClient::new(
@@ -228,7 +235,9 @@ impl Context {
         );
         let sign_in_seal = crate::crypto::Sealer::new(&settings.app_secret, crate::crypto::Purpose::SignInTransaction);
         let webhooks = WebhookVerifier::new(settings.webhook_secrets).with_freshness_window(settings.webhook_window);
-        Ok(Self(Arc::new(Inner {
+        let (stored, to_process) = tokio::sync::mpsc::channel(PROCESSING_QUEUE);
+        let intake = crate::intake::Intake::start(storage.clone(), stored);
+        let ctx = Self(Arc::new(Inner {
             config: ServiceConfig {
                 app_origin: settings.app_origin,
                 platform: settings.platform,
@@ -255,7 +264,16 @@ impl Context {
             sign_in_seal,
             platform,
             connect_nonces: crate::crypto::NonceDeriver::new(&settings.app_secret),
-        })))
+            intake,
+        }));
+        // Off the request path; it holds the services weakly, so it ends with them.
+        tokio::spawn(crate::services::webhooks::process_stored(Arc::downgrade(&ctx.0), to_process));
+        Ok(ctx)
+    }
+
+    /// The services again from a weak handle (background tasks that must not keep them alive).
+    pub(crate) fn from_weak(inner: &std::sync::Weak<Inner>) -> Option<Self> {
+        inner.upgrade().map(Self)
     }
 
     /// Now, unix seconds.

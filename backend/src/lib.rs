@@ -14,6 +14,7 @@ pub mod context;
 pub mod crypto;
 pub mod error;
 pub mod events;
+pub mod intake;
 pub mod refresher;
 pub mod services;
 pub mod storage;

@@ -189,5 +189,6 @@ pub fn backend_settings(database_url: &str) -> crate::BackendSettings {
         token_budget: crate::TokenBudget::default(),
         profile: autogpt::platform::Profile::Guide,
         live: None,
+        sqlite_sync: crate::storage::SqliteSync::Normal,
     }
 }

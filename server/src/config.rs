@@ -16,6 +16,7 @@ use autogpt::scope::ProviderScope;
 use autogpt::scope::Scope;
 use autogpt::secret::{ClientSecret, WebhookSecret};
 use autogpt::webhook::DEFAULT_FRESHNESS_WINDOW;
+use backend::storage::SqliteSync;
 use backend::{AppSecret, BackendSettings, ConnectProvider, LiveSettings, TokenBudget, UpkeepSettings};
 use serde::Deserialize;
 
@@ -343,6 +344,15 @@ impl Settings {
                 }
             }
         };
+        let sqlite_sync = match env.get("SQLITE_SYNCHRONOUS").map(|v| v.to_ascii_lowercase()) {
+            None => SqliteSync::Normal,
+            Some(v) if v == "normal" => SqliteSync::Normal,
+            Some(v) if v == "full" => SqliteSync::Full,
+            Some(v) => {
+                problems.push(format!("SQLITE_SYNCHRONOUS: `{v}` must be normal or full"));
+                SqliteSync::Normal
+            }
+        };
         let instance_id = env.get("INSTANCE_ID").cloned().unwrap_or_else(|| default_instance_id(env, listen));
         let defaults = RateLimits::default();
         let mut quota = |name: &str, default: Quota| match env.get(name) {
@@ -405,6 +415,7 @@ impl Settings {
                         token_budget,
                         profile,
                         live,
+                        sqlite_sync,
                     },
                 })
             }

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::agents::apply;
 use crate::Context;
-use crate::storage::{AfterFailure, InboxRecord, InsertOutcome};
+use crate::storage::{AfterFailure, InboxRecord, InsertOutcome, NewDelivery};
 
 /// What the webhook route answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,15 +41,18 @@ pub async fn receive(ctx: &Context, headers: &HeaderMap, body: &[u8]) -> Receipt
         }
     };
     let (name, subject) = describe(&verified.event);
-    // Verified bytes are JSON, hence UTF-8.
-    let text = String::from_utf8_lossy(body);
-    let key = verified.idempotency_key.as_str().to_owned();
-    match ctx.storage.inbox().insert(&key, &name, subject.as_deref(), &text, ctx.now()).await {
-        Ok(InsertOutcome::Inserted) => {
-            let ctx = ctx.clone();
-            tokio::spawn(async move { process_key(&ctx, &key).await });
-            Receipt::Accepted
-        }
+    let delivery = NewDelivery {
+        key: verified.idempotency_key.as_str().to_owned(),
+        event: name,
+        subject_id: subject,
+        // Verified bytes are JSON, hence UTF-8.
+        body: String::from_utf8_lossy(body).into_owned(),
+        received_at: ctx.now(),
+    };
+    // Group commit: answered once the transaction holding it committed; processed afterwards
+    // by `process_stored` (or the sweep).
+    match ctx.intake.store(delivery).await {
+        Ok(InsertOutcome::Inserted) => Receipt::Accepted,
         Ok(InsertOutcome::Duplicate) => Receipt::Duplicate,
         Err(e) => {
             tracing::error!(error = %e, "could not store a webhook; answering 503 so it is retried");
@@ -116,6 +119,20 @@ const SWEEP_BATCH: i64 = 100;
 fn backoff_secs(attempts: i64) -> i64 {
     let exponent = u32::try_from(attempts.clamp(0, 10)).unwrap_or(10);
     (5_i64 << exponent).min(3_600)
+}
+
+/// Processes the batches of freshly stored deliveries the intake hands over, one at a time,
+/// until the services are gone.
+pub(crate) async fn process_stored(
+    ctx: std::sync::Weak<crate::context::Inner>,
+    mut batches: tokio::sync::mpsc::Receiver<Vec<String>>,
+) {
+    while let Some(keys) = batches.recv().await {
+        let Some(ctx) = Context::from_weak(&ctx) else { return };
+        for key in keys {
+            process_key(&ctx, &key).await;
+        }
+    }
 }
 
 /// Processes one freshly stored delivery, unless another processor (a replica's sweep)

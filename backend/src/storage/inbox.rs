@@ -66,6 +66,21 @@ pub enum InsertOutcome {
     Duplicate,
 }
 
+/// A verified delivery to store.
+#[derive(Clone, Debug)]
+pub struct NewDelivery {
+    /// Derived from signed body fields.
+    pub key: String,
+    /// `event` as sent.
+    pub event: String,
+    /// The execution or grant id it is about.
+    pub subject_id: Option<String>,
+    /// The raw body, as verified.
+    pub body: String,
+    /// When it arrived, unix seconds.
+    pub received_at: i64,
+}
+
 /// Queries on `webhook_inbox`. Obtain with [`Storage::inbox`].
 pub struct Inbox<'a> {
     storage: &'a Storage,
@@ -98,6 +113,29 @@ impl<'a> Inbox<'a> {
         .execute(self.storage.pool())
         .await?;
         Ok(if done.rows_affected() == 1 { InsertOutcome::Inserted } else { InsertOutcome::Duplicate })
+    }
+
+    /// Stores many deliveries in ONE transaction (group commit): the outcomes in order, all
+    /// durable once this returns `Ok`; on `Err` none is (the caller answers each with 5xx).
+    pub async fn insert_batch(&self, batch: &[NewDelivery]) -> Result<Vec<InsertOutcome>, StorageError> {
+        let mut tx = self.storage.pool().begin().await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for d in batch {
+            let done = sqlx::query(
+                "INSERT INTO webhook_inbox (idempotency_key, event, subject_id, body, received_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING",
+            )
+            .bind(&d.key)
+            .bind(&d.event)
+            .bind(d.subject_id.as_deref())
+            .bind(&d.body)
+            .bind(d.received_at)
+            .execute(&mut *tx)
+            .await?;
+            outcomes.push(if done.rows_affected() == 1 { InsertOutcome::Inserted } else { InsertOutcome::Duplicate });
+        }
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
     /// Deliveries due for a processing attempt at `now`: not processed, not given up, their

@@ -37,7 +37,7 @@ pub use connections::{
 pub use consumed_states::ConsumedStates;
 pub use executions::{ExecutionRecord, Executions, NewExecution, UpdateOutcome};
 pub use grants::{GrantRecord, GrantUpsert, Grants, NewGrant, RevokedGrant};
-pub use inbox::{AfterFailure, Inbox, InboxRecord, InsertOutcome, retention_cutoff};
+pub use inbox::{AfterFailure, Inbox, InboxRecord, InsertOutcome, NewDelivery, retention_cutoff};
 pub use sessions::SqlSessionStore;
 
 /// Which database a [`Storage`] talks to.
@@ -102,6 +102,27 @@ impl fmt::Debug for Storage {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// How durable a SQLite commit is (PostgreSQL commits are durable by its own settings).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SqliteSync {
+    /// WAL with `synchronous=NORMAL`: a commit survives a process crash (the WAL is in the OS);
+    /// a power loss may lose the last commits.
+    #[default]
+    Normal,
+    /// `synchronous=FULL`: also survives a power loss (an `fsync` per commit; group commit
+    /// shares it among the deliveries of a batch).
+    Full,
+}
+
+impl SqliteSync {
+    fn pragma(self) -> &'static str {
+        match self {
+            Self::Normal => "NORMAL",
+            Self::Full => "FULL",
+        }
+    }
+}
+
 /// SQLite waits this long for a competing writer instead of failing with `SQLITE_BUSY`.
 const SQLITE_BUSY_TIMEOUT_MS: u64 = 5_000;
 
@@ -109,6 +130,11 @@ impl Storage {
     /// Opens `sqlite://path` (file and directory created if missing) or `postgres://...`, and
     /// applies the migrations of that dialect.
     pub async fn open(url: &str, cipher: TokenCipher) -> Result<Self, StorageError> {
+        Self::open_with(url, cipher, SqliteSync::default()).await
+    }
+
+    /// [`Storage::open`] with the SQLite durability of `sync`.
+    pub async fn open_with(url: &str, cipher: TokenCipher, sync: SqliteSync) -> Result<Self, StorageError> {
         sqlx::any::install_default_drivers();
         let (backend, connect_url) = if url.starts_with("sqlite:") {
             (Backend::Sqlite, prepare_sqlite_url(url)?)
@@ -123,14 +149,15 @@ impl Storage {
             Backend::Sqlite => AnyPoolOptions::new()
                 // SQLite has one writer anyway; a few readers suffice for one process.
                 .max_connections(4)
-                .after_connect(|conn, _meta| {
+                .after_connect(move |conn, _meta| {
                     Box::pin(async move {
                         // WAL lets readers proceed during a write; foreign keys are off by
                         // default in SQLite; the busy timeout queues writers instead of failing.
                         conn.execute(
                             format!(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};",
+                                sync.pragma()
                             )
                             .as_str(),
                         )
