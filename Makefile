@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
 
 
-.PHONY: help run test tools build size sandbox-build fmt-check lint lint-ssr lint-wasm unit e2e clean-site
+.PHONY: help run test tools build size sandbox-build fmt-check lint lint-ssr lint-wasm unit e2e clean-site crash
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -29,6 +29,10 @@ build: ## Release build of the server and the WASM bundle (cargo-leptos)
 
 size: build ## What each page downloads of the WASM/JS bundle (raw and gzip -9)
 	scripts/wasm-size.sh
+
+crash: build ## SIGKILL the server 5 times under webhook load (SQLite; two replicas on PostgreSQL): nothing acknowledged is lost
+	python3 scripts/crash.py --backend sqlite
+	python3 scripts/crash.py --backend postgres
 
 sandbox-build: ## Release build of the sandbox platform
 	cargo build --release -p sandbox

@@ -184,19 +184,30 @@ pub async fn recover(ctx: &Context) {
 /// purges processed ones older than twice the freshness window: [`crate::Storage::sweep`],
 /// checklist 58.)
 pub async fn sweep(ctx: &Context) {
-    match ctx.storage.inbox().due(ctx.now(), SWEEP_BATCH).await {
-        Ok(records) => {
-            for record in records {
-                // Claimed one by one: a delivery another replica took meanwhile is skipped.
-                let inbox = ctx.storage.inbox();
-                if let Ok(Some(claimed)) =
-                    inbox.claim(&ctx.instance, &record.idempotency_key, ctx.now(), LEASE_SECS).await
-                {
-                    finish(ctx, &claimed).await;
-                }
+    // Until nothing is due: after a crash thousands may wait, and they must not wait one
+    // batch per upkeep tick.
+    loop {
+        let records = match ctx.storage.inbox().due(ctx.now(), SWEEP_BATCH).await {
+            Ok(records) => records,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not list due webhook deliveries");
+                return;
+            }
+        };
+        let full = records.len() == usize::try_from(SWEEP_BATCH).unwrap_or(usize::MAX);
+        let mut progressed = false;
+        for record in records {
+            // Claimed one by one: a delivery another replica took meanwhile is skipped.
+            let inbox = ctx.storage.inbox();
+            if let Ok(Some(claimed)) = inbox.claim(&ctx.instance, &record.idempotency_key, ctx.now(), LEASE_SECS).await
+            {
+                finish(ctx, &claimed).await;
+                progressed = true;
             }
         }
-        Err(e) => tracing::warn!(error = %e, "could not list due webhook deliveries"),
+        if !full || !progressed {
+            return;
+        }
     }
 }
 

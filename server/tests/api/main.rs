@@ -7,6 +7,7 @@
 
 mod app;
 mod browser;
+mod faults;
 mod http;
 mod live;
 mod oauth;
