@@ -3,13 +3,14 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
 use crate::components::layout::Layout;
 use crate::pages::{
     agents::AgentsPage, connect::ConnectPage, executions::ExecutionsPage, home::HomePage, not_found::NotFound,
+    run::RunPageView,
 };
 
 /// The whole document. Rendered on the server only; the browser hydrates islands.
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("connect") view=ConnectPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("agents") view=AgentsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("executions") view=ExecutionsPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("executions"), ParamSegment("id")) view=RunPageView ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

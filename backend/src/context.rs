@@ -182,6 +182,8 @@ pub struct Inner {
     pub connect_nonces: crate::crypto::NonceDeriver,
     /// The webhook inbox's group-commit writer.
     pub intake: crate::intake::Intake,
+    /// The live runs this instance watches (one poller each, L5).
+    pub watching: crate::services::watcher::Watching,
 }
 
 impl Context {
@@ -265,6 +267,7 @@ impl Context {
             platform,
             connect_nonces: crate::crypto::NonceDeriver::new(&settings.app_secret),
             intake,
+            watching: Default::default(),
         }));
         // Off the request path; it holds the services weakly, so it ends with them.
         tokio::spawn(crate::services::webhooks::process_stored(Arc::downgrade(&ctx.0), to_process));

@@ -22,6 +22,13 @@ test("echo agent runs to completion with live status and outputs", async ({ page
   // The history page lists it with the webhook events received.
   await page.goto("/executions");
   await expect(page.locator("tbody tr").first()).toContainText("completed");
+  await expect(page.locator("tbody tr").first()).toContainText("UTC");
+  // Its detail page: status, outputs, the webhook deliveries received for it.
+  await page.locator("tbody tr").first().locator("a").click();
+  await expect(page.locator("#run-status")).toHaveText("completed");
+  await expect(page.locator("#run-outputs")).toContainText("Search my emails for invoices");
+  await expect(page.locator("li", { hasText: "execution.completed" }).first()).toBeVisible();
+  await snapshot(page, "run-detail");
 });
 
 test("a failing agent shows the platform's message", async ({ page }) => {

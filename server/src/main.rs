@@ -2,6 +2,12 @@
 
 use server::{Application, config::Settings, telemetry};
 
+/// mimalloc rather than glibc's allocator: a page render makes many small short-lived
+/// allocations from both worker threads, where glibc's arenas spent about a third of the CPU
+/// (BENCHMARKS.md has the measurements).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     telemetry::init();

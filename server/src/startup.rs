@@ -19,9 +19,13 @@ use crate::config::Settings;
 use crate::middleware::{self, Metrics};
 use crate::routes;
 
-/// State shared by every route and server function.
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// State shared by every route and server function. Leptos clones it into every render's
+/// context, so it is one reference count to clone; its fields are reached through `Deref`.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] shares.
+pub struct Shared {
     /// Leptos rendering options (site root, bundle name).
     pub leptos_options: LeptosOptions,
     /// The settings the server started with.
@@ -30,6 +34,32 @@ pub struct AppState {
     pub ctx: Context,
     /// Prometheus counters.
     pub metrics: Metrics,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl FromRef<AppState> for Context {
+    fn from_ref(state: &AppState) -> Self {
+        state.ctx.clone()
+    }
+}
+
+impl FromRef<AppState> for Metrics {
+    fn from_ref(state: &AppState) -> Self {
+        state.metrics.clone()
+    }
 }
 
 /// Why the server could not start (the settings were validated before: only I/O fails here).
@@ -64,12 +94,12 @@ impl Application {
         // Deliveries this instance held when it last stopped are due again at once.
         backend::services::webhooks::recover(&ctx).await;
         let addr = listener.local_addr()?;
-        let state = AppState {
+        let state = AppState(Arc::new(Shared {
             leptos_options: leptos_options(&settings, addr),
             settings: Arc::new(settings),
             ctx,
             metrics: Metrics::new(),
-        };
+        }));
         let router = router(state.clone());
         Ok(Self { listener, router, state })
     }
@@ -100,13 +130,18 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let limits = state.settings.rate_limits;
     let routes = generate_route_list(app::App);
-    let ui = state.settings.ui.clone();
+    let pages = Arc::new(middleware::PageCache::new(
+        routes.iter().map(leptos_axum::AxumRouteListing::path),
+        session_cookie_name(state.ctx.config.production),
+    ));
+    // Shared, not cloned: every render reads it.
+    let ui = Arc::new(state.settings.ui.clone());
     let ctx = state.ctx.clone();
     let production = state.ctx.config.production;
     // What every render gets: the UI settings, the services, and this response's script nonce
     // (the CSP middleware minted it; Leptos puts it on the scripts it writes).
     let context = move || {
-        provide_context(ui.clone());
+        provide_context(Arc::clone(&ui));
         provide_context(ctx.clone());
         let nonce = use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<middleware::CspNonce>().map(middleware::CspNonce::shared));
@@ -132,6 +167,13 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(middleware::rate_limit(limits.callback));
 
+    // The run forms (live profile) start paid runs: the server functions' per-IP budget.
+    let runs = Router::new()
+        .route(app::api::runs::form::START_PATH, post(routes::runs::start))
+        .route("/api/autogpt/runs/{id}/stop", post(routes::runs::stop))
+        .route("/api/autogpt/runs/{id}/reviews", post(routes::runs::reviews))
+        .layer(middleware::rate_limit(limits.server_fns));
+
     let app = Router::new()
         // Refresh calls the platform only when the token is stale, within the token budget
         // (issue 11 item 2): no per-IP limit needed.
@@ -142,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/autogpt/integrations/record", post(routes::integrations::record))
         .route(app::api::events::STREAM_PATH, get(routes::events::events))
         .merge(callback)
+        .merge(runs)
         .leptos_routes_with_context(
             &state,
             routes,
@@ -156,7 +199,9 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(middleware::rate_limit_matching(limits.server_fns, |path| path.starts_with("/api/app/")))
-        .layer(sessions);
+        .layer(sessions)
+        // Outside the sessions: a kept signed-out page needs no session store at all.
+        .layer(axum::middleware::from_fn_with_state(pages, middleware::serve_cached_pages));
 
     // The bundle: its precompressed copies (`make build`) and conditional requests (304), which
     // Leptos's file fallback does not answer.
@@ -195,12 +240,17 @@ pub fn router(state: AppState) -> Router {
 /// inactivity end one (the absolute lifetime is checked by `backend::Visitor`).
 fn session_layer<S: tower_sessions::SessionStore + Clone>(store: S, production: bool) -> SessionManagerLayer<S> {
     SessionManagerLayer::new(store)
-        .with_name(if production { "__Host-agc_session" } else { "agc_session" })
+        .with_name(session_cookie_name(production))
         .with_secure(production)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::days(7)))
+}
+
+/// The session cookie's name (the page cache treats a request carrying it as signed in).
+const fn session_cookie_name(production: bool) -> &'static str {
+    if production { "__Host-agc_session" } else { "agc_session" }
 }
 
 fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {

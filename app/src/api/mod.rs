@@ -8,6 +8,7 @@
 
 mod error;
 pub mod events;
+pub mod runs;
 #[cfg(feature = "ssr")]
 mod ssr;
 
@@ -63,6 +64,15 @@ pub struct ExecutionView {
     pub error: Option<String>,
     /// When we started it (unix seconds).
     pub created_at: i64,
+    /// When it started, formatted on the server.
+    #[serde(default)]
+    pub started: Option<String>,
+    /// How long it ran, formatted.
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// What it cost, formatted (live profile).
+    #[serde(default)]
+    pub cost: Option<String>,
     /// True once the status can no longer change.
     pub terminal: bool,
     /// Webhook events received for it (filled on the executions page).

@@ -27,6 +27,8 @@ pub mod ids {
     pub const AGENT_RUNNER: &str = "agent-runner-data";
     /// Data of [`crate::islands::executions_live::ExecutionsLive`].
     pub const EXECUTIONS: &str = "executions-data";
+    /// Data of [`crate::islands::run_live::RunLive`].
+    pub const RUN: &str = "run-data";
 }
 
 /// Renders `children` (an island) with `value` available to it through [`island_data`].

@@ -41,15 +41,18 @@ pub fn ExecutionsLive() -> impl IntoView {
         <div class="executions" data-hydrated=move || hydrated.get().to_string()>
             <Show when=move || !rows.with(Vec::is_empty) fallback=|| view! { <p class="muted">"No executions yet."</p> }>
                 <table class="table">
-                    <thead><tr><th scope="col">"Execution"</th><th scope="col">"Agent"</th><th scope="col">"Status"</th><th scope="col">"Webhook events"</th></tr></thead>
+                    <thead><tr><th scope="col">"Execution"</th><th scope="col">"Agent"</th><th scope="col">"Status"</th><th scope="col">"Started"</th><th scope="col">"Duration"</th><th scope="col">"Cost"</th><th scope="col">"Webhook events"</th></tr></thead>
                     <tbody aria-live="polite">
                         {move || rows.get().into_iter().map(|row| view! {
                             <tr data-execution-id=row.execution_id.clone()>
-                                <td><code>{row.execution_id.clone()}</code></td>
+                                <td><a href=format!("/executions/{}", row.execution_id)><code>{row.execution_id.clone()}</code></a></td>
                                 <td>{row.agent_id.clone()}</td>
                                 <td><span class=format!("status status-{}", row.status)>{row.status.clone()}</span>
                                     {row.error.clone().map(|e| view! { <br /><small class="error-text">{e}</small> })}
                                 </td>
+                                <td><small>{row.started.clone().unwrap_or_default()}</small></td>
+                                <td><small>{row.duration.clone().unwrap_or_default()}</small></td>
+                                <td><small>{row.cost.clone().unwrap_or_default()}</small></td>
                                 <td><small>{row.events.iter().map(|e| if e.gave_up { format!("{} (gave up)", e.event) } else { e.event.clone() }).collect::<Vec<_>>().join(", ")}</small></td>
                             </tr>
                         }).collect_view()}

@@ -7,6 +7,7 @@ mod browser;
 pub mod connect_panel;
 pub mod data;
 pub mod executions_live;
+pub mod run_live;
 pub mod sign_in;
 
 use leptos::prelude::*;

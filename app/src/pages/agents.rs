@@ -1,4 +1,6 @@
-//! `/agents`: the agent runner (G16).
+//! `/agents`: the agent runner (G16); the live profile's library (L4) in [`super::library`].
+
+use std::sync::Arc;
 
 use leptos::prelude::*;
 
@@ -6,11 +8,17 @@ use crate::UiConfig;
 use crate::api::{AccountGrants, load_account_grants};
 use crate::islands::agent_runner::{AgentRunner, AgentRunnerData};
 use crate::islands::data::{IslandData, ids};
+use crate::pages::library::LibraryAgents;
 
-/// Agent runner page: the island when signed in, a pointer to `/connect` otherwise.
+/// Agent runner page: the island when signed in, a pointer to `/connect` otherwise; in the
+/// live profile, the user's library and the chosen agent's form.
 #[component]
 pub fn AgentsPage() -> impl IntoView {
-    let agents = use_context::<UiConfig>().unwrap_or_default().agents;
+    let ui = use_context::<Arc<UiConfig>>().unwrap_or_default();
+    if ui.live {
+        return view! { <LibraryAgents /> }.into_any();
+    }
+    let agents = ui.agents.clone();
     let data = Resource::new(|| (), |_| load_account_grants());
     view! {
         <h1>"Run an agent"</h1>
@@ -37,4 +45,5 @@ pub fn AgentsPage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }

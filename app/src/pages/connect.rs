@@ -1,5 +1,7 @@
 //! `/connect`: sign in with AutoGPT, then connect services (guide Step 9, G14).
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -23,16 +25,16 @@ pub fn ConnectPage() -> impl IntoView {
             q.get("connected").filter(|p| !p.trim().is_empty()),
         )
     });
-    let ui = use_context::<UiConfig>().unwrap_or_default();
+    let ui = use_context::<Arc<UiConfig>>().unwrap_or_default();
     // The live platform's wizard asks for the providers' own scopes: show those.
     let providers: Vec<ProviderCardData> = ui
         .providers
-        .into_iter()
+        .iter()
         .map(|p| ProviderCardData {
-            scopes: if ui.live { p.live_scopes } else { p.scopes },
-            id: p.id,
-            name: p.name,
-            description: p.description,
+            scopes: if ui.live { p.live_scopes.clone() } else { p.scopes.clone() },
+            id: p.id.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
         })
         .collect();
     let data = Resource::new(|| (), |_| load_account_grants());

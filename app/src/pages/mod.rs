@@ -5,4 +5,6 @@ pub mod agents;
 pub mod connect;
 pub mod executions;
 pub mod home;
+pub mod library;
 pub mod not_found;
+pub mod run;

@@ -155,6 +155,24 @@ pub struct ExecutionHistory {
     pub events: Vec<InboxRecord>,
 }
 
+/// Our record of one of the connection's executions (no platform call).
+pub async fn stored(
+    ctx: &Context,
+    connection: &ConnectionId,
+    id: &str,
+) -> Result<Option<ExecutionRecord>, ServiceError> {
+    ctx.storage.executions().get(connection, &ExecutionId::new(id.trim())).await.map_err(ServiceError::storage)
+}
+
+/// One of the connection's executions with its webhook events (its detail page).
+pub async fn execution(ctx: &Context, connection: &ConnectionId, id: &str) -> Result<ExecutionHistory, ServiceError> {
+    let id = ExecutionId::new(id.trim());
+    let record = ctx.storage.executions().get(connection, &id).await.map_err(ServiceError::storage)?;
+    let record = record.ok_or_else(|| ServiceError::NotFound("No such execution for you.".into()))?;
+    let events = ctx.storage.inbox().events_for_execution(connection, &id).await.map_err(ServiceError::storage)?;
+    Ok(ExecutionHistory { record, events })
+}
+
 /// How many executions the history shows.
 const HISTORY_LIMIT: i64 = 50;
 

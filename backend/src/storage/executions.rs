@@ -232,6 +232,64 @@ impl<'a> Executions<'a> {
     }
 }
 
+impl Executions<'_> {
+    /// Takes (or renews) the watch lease of a not-final run for `owner` until `until`: true when
+    /// `owner` holds it now (free, run out at `now`, or already its own). One conditional
+    /// UPDATE, so two replicas racing for a run cannot both win.
+    pub async fn claim_watch(&self, id: &ExecutionId, owner: &str, now: i64, until: i64) -> Result<bool, StorageError> {
+        let done = sqlx::query(&format!(
+            "UPDATE executions SET watch_owner = $2, watch_until = $4 WHERE execution_id = $1 AND {RANK_SQL} < 2 \
+             AND (watch_until IS NULL OR watch_until < $3 OR watch_owner = $2)"
+        ))
+        .bind(id.as_str())
+        .bind(owner)
+        .bind(now)
+        .bind(until)
+        .execute(self.storage.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives the lease up (the run is final, or the watcher cannot go on): another watcher may
+    /// take it at once.
+    pub async fn release_watch(&self, id: &ExecutionId, owner: &str) -> Result<(), StorageError> {
+        sqlx::query(
+            "UPDATE executions SET watch_owner = NULL, watch_until = NULL WHERE execution_id = $1 AND watch_owner = $2",
+        )
+        .bind(id.as_str())
+        .bind(owner)
+        .execute(self.storage.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Not-final runs whose watch lease is free or ran out at `now`, oldest first: a dead
+    /// watcher's runs, adopted by whoever asks.
+    pub async fn unwatched(&self, now: i64, limit: i64) -> Result<Vec<ExecutionRecord>, StorageError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM executions WHERE {RANK_SQL} < 2 AND (watch_until IS NULL OR watch_until < $1) \
+             ORDER BY created_at LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.storage.pool())
+        .await?;
+        rows.iter().map(execution_from_row).collect()
+    }
+
+    /// Who holds the run's watch lease, and until when (tests and `/metrics`).
+    pub async fn watch_lease(&self, id: &ExecutionId) -> Result<Option<(String, i64)>, StorageError> {
+        let row = sqlx::query("SELECT watch_owner, watch_until FROM executions WHERE execution_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(self.storage.pool())
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let owner: Option<String> = row.try_get(0)?;
+        let until: Option<i64> = row.try_get(1)?;
+        Ok(owner.zip(until))
+    }
+}
+
 fn parse_json(text: &str) -> Result<Value, StorageError> {
     serde_json::from_str(text).map_err(|e| corrupt(TABLE, format!("invalid JSON: {e}")))
 }

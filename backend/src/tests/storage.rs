@@ -238,6 +238,35 @@ async fn item64_stale_executions(db: &TestDb) {
     assert_eq!(e.stale(700, 1).await.unwrap().len(), 1);
 }
 
+/// L5: one watcher per run across replicas: the lease goes to one owner, is renewed by it,
+/// is taken over once it ran out, and is never held on a final run.
+async fn run_watch_lease_has_one_owner(db: &TestDb) {
+    let executions = db.storage.executions();
+    let e = &executions;
+    let alice = connection(db, "alice").await;
+    let (agent, inputs) = (AgentId::new("lib-echo"), json!({}));
+    let (run, done) = (ExecutionId::new("run-1"), ExecutionId::new("run-2"));
+    e.insert(&alice, new_exec(&run, &agent, &ExecutionStatus::Queued, &inputs), 100).await.unwrap();
+    e.insert(&alice, new_exec(&done, &agent, &ExecutionStatus::Queued, &inputs), 100).await.unwrap();
+    e.apply_update(&done, &ExecutionStatus::Completed, None, None, 101).await.unwrap();
+    let unwatched = |now| async move {
+        e.unwatched(now, 10).await.unwrap().into_iter().map(|r| r.execution_id.to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(unwatched(100).await, ["run-1"], "a final run is never watched");
+    assert!(e.claim_watch(&run, "a", 100, 130).await.unwrap());
+    assert!(!e.claim_watch(&run, "b", 110, 140).await.unwrap(), "replica b does not get a held lease");
+    assert!(e.claim_watch(&run, "a", 120, 150).await.unwrap(), "the owner renews it");
+    assert!(unwatched(140).await.is_empty());
+    assert_eq!(unwatched(151).await, ["run-1"], "a lease that ran out is up for adoption");
+    assert!(e.claim_watch(&run, "b", 151, 180).await.unwrap(), "b takes over a dead watcher's run");
+    assert_eq!(e.watch_lease(&run).await.unwrap(), Some(("b".to_owned(), 180)));
+    e.release_watch(&run, "a").await.unwrap();
+    assert_eq!(e.watch_lease(&run).await.unwrap(), Some(("b".to_owned(), 180)), "only the owner releases");
+    e.release_watch(&run, "b").await.unwrap();
+    assert!(e.claim_watch(&run, "a", 152, 190).await.unwrap(), "released: free at once");
+    assert!(!e.claim_watch(&done, "a", 152, 190).await.unwrap());
+}
+
 /// Items 57 and 61: a delivery is stored once; a redelivery is a duplicate; a failed store is
 /// an error (the receiver answers 5xx).
 async fn item57_61_inbox_dedupe_and_failure(db: &TestDb) {
@@ -416,6 +445,7 @@ both_backends!(
     grants_merge_list_and_revoke,
     executions_monotonic_and_scoped,
     item64_stale_executions,
+    run_watch_lease_has_one_owner,
     item57_61_inbox_dedupe_and_failure,
     item58_inbox_retention,
     inbox_claims_are_exclusive,

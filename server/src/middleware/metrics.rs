@@ -66,11 +66,13 @@ struct TokenErrorLabels {
     kind: String,
 }
 
-/// The application's metrics. Cloning is cheap (shared counters); put one in `AppState` and
-/// reach it with `State<Metrics>` through `FromRef`.
+/// The application's metrics. Cloning is one reference count (the middleware clones it per
+/// request); put one in `AppState` and reach it with `State<Metrics>` through `FromRef`.
 #[derive(Clone)]
-pub struct Metrics {
-    registry: Arc<Registry>,
+pub struct Metrics(Arc<Series>);
+
+struct Series {
+    registry: Registry,
     http_requests: Family<HttpLabels, Counter>,
     webhooks: Family<WebhookLabels, Counter>,
     token_refreshes: Counter,
@@ -112,27 +114,27 @@ impl Metrics {
         for outcome in WebhookOutcome::ALL {
             let _ = webhooks.get_or_create(&WebhookLabels { outcome: outcome.as_str() });
         }
-        Self { registry: Arc::new(registry), http_requests, webhooks, token_refreshes, token_errors, webhooks_dead }
+        Self(Arc::new(Series { registry, http_requests, webhooks, token_refreshes, token_errors, webhooks_dead }))
     }
 
     /// Sets how many deliveries were given up (read from storage at each scrape).
     pub fn set_webhooks_dead(&self, count: i64) {
-        self.webhooks_dead.set(count);
+        self.0.webhooks_dead.set(count);
     }
 
     /// Counts one HTTP response (done by [`track_metrics`]).
     pub fn http_request(&self, method: &Method, status: u16) {
-        self.http_requests.get_or_create(&HttpLabels { method: method_label(method), status }).inc();
+        self.0.http_requests.get_or_create(&HttpLabels { method: method_label(method), status }).inc();
     }
 
     /// Counts one webhook delivery.
     pub fn webhook(&self, outcome: WebhookOutcome) {
-        self.webhooks.get_or_create(&WebhookLabels { outcome: outcome.as_str() }).inc();
+        self.0.webhooks.get_or_create(&WebhookLabels { outcome: outcome.as_str() }).inc();
     }
 
     /// Counts one successful token refresh.
     pub fn refresh(&self) {
-        self.token_refreshes.inc();
+        self.0.token_refreshes.inc();
     }
 
     /// Counts one token failure, e.g. `"invalid_grant"` (an OAuth error code) or `"transport"`.
@@ -140,13 +142,13 @@ impl Metrics {
     /// platform answering odd error codes cannot create arbitrary series.
     pub fn token_error(&self, kind: &str) {
         let kind = if is_label_word(kind) { kind } else { "other" };
-        self.token_errors.get_or_create(&TokenErrorLabels { kind: kind.to_owned() }).inc();
+        self.0.token_errors.get_or_create(&TokenErrorLabels { kind: kind.to_owned() }).inc();
     }
 
     /// The OpenMetrics text exposition (ends with `# EOF`).
     pub fn render(&self) -> Result<String, std::fmt::Error> {
         let mut text = String::new();
-        encode(&mut text, &self.registry)?;
+        encode(&mut text, &self.0.registry)?;
         Ok(text)
     }
 }

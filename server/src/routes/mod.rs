@@ -6,4 +6,5 @@ pub mod integrations;
 pub mod metrics;
 pub mod oauth;
 pub mod pages;
+pub mod runs;
 pub mod webhook;

@@ -321,6 +321,9 @@ fn server_fn_answer_as_json(endpoint: &str, status: StatusCode, bytes: &[u8]) ->
         "grants" => json::<Vec<GrantView>>(bytes),
         "agents/execute" | "executions/status" | "executions/cancel" => json::<ExecutionView>(bytes),
         "executions" => json::<Vec<ExecutionView>>(bytes),
+        "runs/status" => json::<Option<app::api::LiveExecution>>(bytes),
+        "page/library" => json::<app::api::runs::LibraryPage>(bytes),
+        "page/run" => json::<app::api::runs::RunPage>(bytes),
         other => panic!("no answer type known for server function {other}"),
     }
 }

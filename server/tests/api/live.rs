@@ -11,7 +11,7 @@ use crate::support::{TestApp, spawn_live_app};
 
 /// A form of a page: its action and the fields a browser would send (hidden inputs and
 /// checked radios), plus `extra`.
-fn form_fields(html: &str, form_id: &str, extra: &[(&str, &str)]) -> (String, Vec<(String, String)>) {
+pub fn form_fields(html: &str, form_id: &str, extra: &[(&str, &str)]) -> (String, Vec<(String, String)>) {
     let start = html.find(&format!("<form id=\"{form_id}\"")).unwrap_or_else(|| panic!("no form #{form_id}: {html}"));
     let form = &html[start..start + html[start..].find("</form>").unwrap()];
     let attr = |tag: &str, name: &str| {
@@ -68,7 +68,7 @@ async fn through_pages(
     panic!("the platform never sent the browser back");
 }
 
-async fn live_signed_in(app: &TestApp, user: (&str, &str)) -> Browser {
+pub async fn live_signed_in(app: &TestApp, user: (&str, &str)) -> Browser {
     let b = Browser::with_urls(&app.url, app.platform.live_pages_url());
     let start = b.get(&format!("{}/api/autogpt/authorize", app.url)).await;
     assert_eq!(start.status, StatusCode::SEE_OTHER);

@@ -43,9 +43,15 @@ pub async fn spawn_app_with(limits: RateLimits, database_url: String, platform: 
 
 /// The app on the sandbox's live origins (`AUTOGPT_PROFILE=live`), on a fresh SQLite file.
 pub async fn spawn_live_app() -> TestApp {
+    spawn_live_app_with(|_| {}).await
+}
+
+/// [`spawn_live_app`] with the sandbox's configuration tuned first.
+pub async fn spawn_live_app_with(tune: impl FnOnce(&mut sandbox::Config)) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let app_url = format!("http://{}", listener.local_addr().unwrap());
     let mut platform = sandbox::Config::for_tests();
+    tune(&mut platform);
     platform.extra_client_origins.push(app_url.clone());
     let platform = sandbox::spawn(platform).await.expect("sandbox starts");
     let database_url = temp_sqlite();

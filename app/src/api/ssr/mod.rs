@@ -1,6 +1,7 @@
 //! Server half of the server functions (feature `ssr`): the services' context and caller
 //! from the request, the error mapping with its HTTP status, and the page-data calls.
 
+pub(crate) mod runs;
 mod views;
 
 pub(crate) use views::ToView;
@@ -95,8 +96,12 @@ pub(crate) async fn account_history() -> Result<AccountHistory, AppError> {
     let (ctx, visitor) = visitor().await?;
     let data = async {
         let Some(account) = visitor.account else { return Ok(AccountHistory::default()) };
-        let executions = backend::services::agents::history(&ctx, &account.id).await?;
-        Ok(AccountHistory { session: Some(account.to_view()), executions: executions.to_view() })
+        let executions = if ctx.platform.as_live().is_some() {
+            backend::services::library::history(&ctx, &account.id).await?.to_view()
+        } else {
+            backend::services::agents::history(&ctx, &account.id).await?.to_view()
+        };
+        Ok(AccountHistory { session: Some(account.to_view()), executions })
     };
     Ok(or_signed_out(data.await))
 }

@@ -2,6 +2,7 @@
 
 use backend::services::agents::ExecutionHistory;
 use backend::services::connect::Attempt;
+use backend::services::library::HistoryRun;
 use backend::services::session::Summary;
 use backend::storage::{ConnectionRecord, ConnectionStatus, ExecutionRecord, GrantRecord, InboxRecord};
 use serde_json::Value;
@@ -83,6 +84,9 @@ impl ToView for ExecutionRecord {
             terminal: self.is_final(),
             error: self.error,
             created_at: self.created_at,
+            started: Some(super::runs::format_time(self.created_at)),
+            duration: self.completed_at.map(|end| super::runs::format_duration((end - self.created_at).max(0) as f64)),
+            cost: None,
             events: Vec::new(),
         }
     }
@@ -99,6 +103,25 @@ impl ToView for ExecutionHistory {
     type View = ExecutionView;
     fn to_view(self) -> ExecutionView {
         ExecutionView { events: self.events.to_view(), ..self.record.to_view() }
+    }
+}
+
+impl ToView for HistoryRun {
+    type View = ExecutionView;
+    fn to_view(self) -> ExecutionView {
+        ExecutionView {
+            execution_id: self.id,
+            agent_id: self.agent,
+            status: self.status.as_str().to_ascii_lowercase(),
+            outputs: None,
+            terminal: self.status.is_terminal(),
+            error: self.error,
+            created_at: self.started_at.unwrap_or_default(),
+            started: self.started_at.map(super::runs::format_time),
+            duration: self.duration_seconds.filter(|d| *d > 0.0).map(super::runs::format_duration),
+            cost: self.cost_cents.map(super::runs::format_cost),
+            events: Vec::new(),
+        }
     }
 }
 
