@@ -50,4 +50,7 @@ if [[ -f "$PKG/__wasm_split_manifest.json" ]]; then
   report "/agents (+ agent runner)" "${BASE[@]}" $(chunks_of agent_runner)
   # shellcheck disable=SC2046
   report "/executions (+ history table)" "${BASE[@]}" $(chunks_of executions_live)
+  # shellcheck disable=SC2046
+  report "/executions/{id} (+ run status)" "${BASE[@]}" $(chunks_of run_live)
+  echo "/agents in the live profile: the schema form is server-rendered (no WASM of its own)"
 fi

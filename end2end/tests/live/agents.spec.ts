@@ -106,3 +106,24 @@ test("live: an agent needing Google asks for it first", async ({ page }) => {
   await expect(credential).toContainText("This agent needs a google account.");
   await expect(credential.getByRole("link", { name: "Connect google" })).toBeVisible();
 });
+
+test("live: 402 and 429 are shown as sentences; an expired access token is refreshed unseen", async ({ page }) => {
+  await liveSignIn(page);
+  await liveAdmin(page, "POST", "/live/settings", { payment_required: true });
+  await openAgent(page, "Echo");
+  await page.locator("#field-message").fill("paid");
+  await page.locator("#run-agent").click();
+  await expect(page.locator("#run-error")).toContainText("no active plan or credits");
+  await snapshot(page, "live-run-402");
+  await liveAdmin(page, "POST", "/live/settings", { payment_required: false, run_rate_limit: 1 });
+  await liveAdmin(page, "POST", "/live/rate-limits/reset");
+  for (const message of ["one", "two"]) {
+    await openAgent(page, "Echo");
+    await page.locator("#field-message").fill(message);
+    await page.locator("#run-agent").click();
+  }
+  await expect(page.locator("#run-error")).toContainText("AutoGPT is busy right now. Please wait");
+  await liveAdmin(page, "POST", "/live/tokens/expire", { email: "alice@example.com", kind: "access" });
+  await page.goto("/agents");
+  await expect(page.getByRole("link", { name: "Echo" })).toBeVisible();
+});

@@ -82,3 +82,21 @@ async fn failing_status_reads_keep_the_stored_state_and_catch_up_later() {
     let r = alice.call("executions/status", &[("execution_id", &id)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
+
+/// A connection the platform drops mid-answer (what a timeout looks like to us) is a sentence
+/// and stores nothing; a slow platform is waited for.
+#[tokio::test]
+async fn a_dropped_connection_is_a_sentence_and_a_slow_platform_is_waited_for() {
+    let app = spawn_app().await;
+    let alice = signed_in(&app).await;
+    let route = "/api/external/v1/executions/agents/*/execute";
+    admin(&app, "/faults", json!({"route": route, "drop": true, "count": 1})).await;
+    let r = alice.execute("echo-agent").await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.body);
+    assert!(r.body.contains("please try again"), "{}", r.body);
+    assert_eq!(alice.call("executions", &[]).await.json(), json!([]), "nothing recorded");
+    admin(&app, "/faults", json!({"route": route, "delay_ms": 1500, "count": 1})).await;
+    let r = alice.execute("echo-agent").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(alice.call("executions", &[]).await.json().as_array().unwrap().len(), 1);
+}

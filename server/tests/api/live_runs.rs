@@ -245,3 +245,79 @@ async fn l4_an_agent_needing_google_asks_for_it_first() {
     let id = run_id(&submit_form(&app, &alice, &form, &[]).await);
     wait_for(&alice, &id, "completed").await;
 }
+
+async fn live_admin(app: &TestApp, path: &str, body: Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/__admin/live{path}", app.platform.live_api_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.text().await.unwrap());
+}
+
+/// L7: 402 and 429 come back as sentences beside the form; an access token the platform
+/// expired early is refreshed on the way (the user sees nothing of it).
+#[tokio::test]
+async fn l7_payment_and_rate_limits_are_sentences_and_an_expired_token_is_refreshed() {
+    let app = spawn_live_app().await;
+    let alice = live_signed_in(&app, ALICE).await;
+    live_admin(&app, "/settings", serde_json::json!({"payment_required": true})).await;
+    let form = agent_form(&app, &alice, "lib-echo").await;
+    let back = submit_form(&app, &alice, &form, &[("input.message", "hi")]).await.location.unwrap();
+    let shown = alice.get(&back).await.body;
+    assert!(shown.contains("no active plan or credits"), "{shown}");
+    live_admin(&app, "/settings", serde_json::json!({"payment_required": false, "run_rate_limit": 1})).await;
+    live_admin(&app, "/rate-limits/reset", serde_json::json!({})).await;
+    run_id(&submit_form(&app, &alice, &agent_form(&app, &alice, "lib-echo").await, &[("input.message", "one")]).await);
+    let back = submit_form(&app, &alice, &agent_form(&app, &alice, "lib-echo").await, &[("input.message", "two")])
+        .await
+        .location
+        .unwrap();
+    let shown = alice.get(&back).await.body;
+    assert!(shown.contains("AutoGPT is busy right now. Please wait"), "{shown}");
+    live_admin(&app, "/tokens/expire", serde_json::json!({"email": "alice@example.com", "kind": "access"})).await;
+    let page = alice.get(&format!("{}/agents", app.url)).await.body;
+    assert!(page.contains("data-agent-id=\"lib-echo\""), "the library after a refresh: {page}");
+}
+
+async fn sandbox_admin(app: &TestApp, method: reqwest::Method, path: &str, body: Value) {
+    let r = reqwest::Client::new()
+        .request(method, format!("{}/__admin{path}", app.platform.live_api_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.text().await.unwrap());
+}
+
+/// Faults (issue 14 item 6): while the platform's status reads fail, the run page says so in a
+/// sentence and our record keeps what it had; once they work again the watcher catches up.
+/// A run start that fails stores nothing, and the same form then starts exactly one run.
+#[tokio::test]
+async fn faults_on_status_reads_and_run_start_lose_nothing_and_recover() {
+    let app = spawn_live_app().await;
+    let alice = live_signed_in(&app, ALICE).await;
+    let faults = |route: &str, method: &str| serde_json::json!({"route": route, "method": method, "status": 503, "until_cleared": true, "origin": "live_api"});
+    sandbox_admin(&app, reqwest::Method::POST, "/faults", faults("/external-api/v2/runs/*", "GET")).await;
+    let form = agent_form(&app, &alice, "lib-echo").await;
+    let id = run_id(&submit_form(&app, &alice, &form, &[("input.message", "through the outage")]).await);
+    let page = alice.get(&format!("{}/executions/{id}", app.url)).await;
+    assert!(page.body.contains("id=\"run-error\""), "a sentence while AutoGPT fails: {}", page.body);
+    assert!(!page.body.contains("503"), "no raw status for people: {}", page.body);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let kept = alice.call("runs/status", &[("id", &id)]).await.json();
+    assert_eq!(kept["terminal"], false, "nothing invented while the platform is down: {kept}");
+    sandbox_admin(&app, reqwest::Method::DELETE, "/faults", Value::Null).await;
+    wait_for(&alice, &id, "completed").await;
+
+    sandbox_admin(&app, reqwest::Method::POST, "/faults", faults("/external-api/v2/library/agents/*/runs", "POST"))
+        .await;
+    let form = agent_form(&app, &alice, "lib-echo").await;
+    let back = submit_form(&app, &alice, &form, &[("input.message", "retry me")]).await.location.unwrap();
+    assert!(back.contains("/agents?agent=lib-echo&error="), "{back}");
+    assert_eq!(runs_of(&app, "user-alice"), 1, "the failed start stored nothing");
+    sandbox_admin(&app, reqwest::Method::DELETE, "/faults", Value::Null).await;
+    run_id(&submit_form(&app, &alice, &form, &[("input.message", "retry me")]).await);
+    assert_eq!(runs_of(&app, "user-alice"), 2, "the retry started exactly one");
+}
