@@ -8,7 +8,13 @@ functions in postcard, the live agent form). It passes when no step failed and t
 stayed flat (the last quarter's median within 25 % + 2 MiB of the second quarter's); it
 prints every step's p50/p99 and the RSS samples, and writes target/soak/report.md.
 
+With `--replicas 2` (PostgreSQL) every user's requests alternate between the replicas, which
+share one database and one public origin, as behind a load balancer: sessions, runs and live
+status must work whichever replica answers, and each run is polled by one watcher only (the
+replicas' `run_polls` summed, per run).
+
 Usage: python3 scripts/soak.py [--users 4] [--minutes 2] [--profile guide|live|both]
+                               [--replicas 1] [--database sqlite|postgres]
 Needs `make build sandbox-build`. Every server binds 127.0.0.1 on a free port, is awaited by
 a readiness probe and stopped by PID.
 """
@@ -122,8 +128,10 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 class Browser:
     """One user's browser: a cookie jar, no redirect following, every answer read whole."""
 
-    def __init__(self, app):
+    def __init__(self, app, bases=None):
         self.app = app
+        self.bases = bases or [app]
+        self.turn = 0
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
 
@@ -138,6 +146,11 @@ class Browser:
     def get(self, url):
         return self.send("GET", url)
 
+    def at(self, path):
+        """`path` on the next replica (round robin): the load balancer's choice."""
+        self.turn += 1
+        return self.bases[self.turn % len(self.bases)] + path
+
     def post_form(self, url, fields, origin):
         body = urllib.parse.urlencode(fields).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": origin}
@@ -145,7 +158,7 @@ class Browser:
 
     def call(self, endpoint, body):
         headers = {"Content-Type": "application/x-postcard", "Accept": "application/x-postcard", "Origin": self.app}
-        status, _, data = self.send("POST", f"{self.app}/api/app/{endpoint}", body, headers)
+        status, _, data = self.send("POST", self.at(f"/api/app/{endpoint}"), body, headers)
         if status != 200:
             raise Failure(f"{endpoint}: {status} {data[:200]!r}")
         return data
@@ -282,11 +295,11 @@ def run_guide(b):
 
 
 def run_live(b):
-    status, _, body = b.get(f"{b.app}/agents?agent=lib-echo")
+    status, _, body = b.get(b.at("/agents?agent=lib-echo"))
     if status != 200:
         raise Failure(f"agent form {status}")
     action, fields = form(body.decode(), "agent-form")
-    status, headers, _ = b.post_form(urllib.parse.urljoin(b.app, action), fields + [("input.message", "soak")], b.app)
+    status, headers, _ = b.post_form(b.at(action), fields + [("input.message", "soak")], b.app)
     url = location(b.app, headers) or ""
     if "/executions/" not in url:
         raise Failure(f"run start {status} {url}")
@@ -313,6 +326,7 @@ def watch(b, run_id, seconds=60):
 
 class Stats:
     def __init__(self):
+        self.polls = 0.0
         self.lock = threading.Lock()
         self.times = {}
         self.errors = []
@@ -330,8 +344,8 @@ class Stats:
         return True
 
 
-def user_loop(profile, app, urls, user, stats, until):
-    b = Browser(app)
+def user_loop(profile, app, bases, urls, user, stats, until):
+    b = Browser(app, bases)
     if profile == "guide":
         sign_in = lambda: sign_in_guide(b, urls["guide"], user)  # noqa: E731
         connect = lambda: connect_guide(b, urls["guide"], user)  # noqa: E731
@@ -343,12 +357,12 @@ def user_loop(profile, app, urls, user, stats, until):
     if not stats.step("sign-in", sign_in):
         return
     while time.time() < until:
-        stats.step("GET /connect", lambda: ok(b.get(f"{app}/connect")))
+        stats.step("GET /connect", lambda: ok(b.get(b.at("/connect"))))
         stats.step("connect", connect)
         run = {}
         if stats.step("run start", lambda: run.setdefault("id", start())):
             stats.step("run watched to completed", lambda: watch(b, run["id"]))
-        stats.step("GET /executions", lambda: ok(b.get(f"{app}/executions")))
+        stats.step("GET /executions", lambda: ok(b.get(b.at("/executions"))))
         time.sleep(0.5)
 
 
@@ -357,9 +371,42 @@ def ok(answer):
         raise Failure(f"status {answer[0]}")
 
 
-def soak(profile, users, minutes, workdir):
-    sandbox_port, api_port, pages_port, app_port = (free_port() for _ in range(4))
-    app = f"http://127.0.0.1:{app_port}"
+def metric(base, name):
+    """One gauge of a replica's `/metrics`."""
+    with urllib.request.urlopen(f"{base}/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    return 0.0
+
+
+class Database:
+    """A fresh SQLite file, or a fresh schema of the PostgreSQL at TEST_DATABASE_URL (dropped
+    afterwards); replicas share it."""
+
+    def __init__(self, kind, workdir, profile):
+        self.kind, self.schema = kind, None
+        if kind == "sqlite":
+            self.url = f"sqlite://{workdir}/{profile}.db"
+            return
+        self.admin = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+        self.schema = f"soak_{profile}_{os.getpid()}"
+        subprocess.run(["psql", self.admin, "-q", "-c", f"CREATE SCHEMA {self.schema}"], check=True)
+        sep = "&" if "?" in self.admin else "?"
+        self.url = f"{self.admin}{sep}options[search_path]={self.schema}"
+
+    def drop(self):
+        if self.schema:
+            quiet = dict(os.environ, PGOPTIONS="-c client_min_messages=warning")
+            subprocess.run(["psql", self.admin, "-q", "-c", f"DROP SCHEMA IF EXISTS {self.schema} CASCADE"], check=False, env=quiet)
+
+
+def soak(profile, users, minutes, workdir, replicas, database):
+    sandbox_port, api_port, pages_port = (free_port() for _ in range(3))
+    ports = [free_port() for _ in range(replicas)]
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    # Behind a load balancer every replica has the same public origin: the first one's.
+    app = bases[0]
     urls = {
         "guide": f"http://127.0.0.1:{sandbox_port}",
         "api": f"http://127.0.0.1:{api_port}",
@@ -367,42 +414,50 @@ def soak(profile, users, minutes, workdir):
     }
     logs = os.path.join(workdir, profile)
     os.makedirs(logs, exist_ok=True)
-    # Sign-ins of N users at once must not hit the sandbox's per-client token budget.
     sandbox_cmd = [
         os.path.join(TARGET, "release", "sandbox"), "--addr", f"127.0.0.1:{sandbox_port}",
         "--client-origin", app, "--live-api-addr", f"127.0.0.1:{api_port}",
         "--live-pages-addr", f"127.0.0.1:{pages_port}",
     ]
-    env = dict(os.environ, SANDBOX_TOKEN_RATE_LIMIT="10000", SANDBOX_LIVE_RATE_LIMIT="100000", SANDBOX_LIVE_RUN_RATE_LIMIT="100000")
+    # N users at once must not hit the sandbox's per-client token budget or per-user limits.
+    env = dict(os.environ, SANDBOX_TOKEN_RATE_LIMIT="10000", SANDBOX_LIVE_RATE_LIMIT="100000",
+               SANDBOX_LIVE_RUN_RATE_LIMIT="100000")
     sandbox = subprocess.Popen(sandbox_cmd, env=env, stdout=open(f"{logs}/sandbox.log", "w"), stderr=subprocess.STDOUT)
-    server = None
+    servers, db = [], Database(database, workdir, profile)
     try:
         wait_http(f"{urls['guide']}/.well-known/openid-configuration", sandbox)
         wait_http(f"{urls['api']}/healthz", sandbox)
-        app_env = dict(
-            os.environ,
-            LEPTOS_SITE_ADDR=f"127.0.0.1:{app_port}", APP_URL=app, LEPTOS_SITE_ROOT=os.path.join(TARGET, "site"),
-            DATABASE_URL=f"sqlite://{workdir}/{profile}.db", APP_SECRET="soak-" + "s" * 40, RUST_LOG="warn",
-            AUTOGPT_URL=urls["guide"], RATE_LIMIT_SERVER_FNS="100000/100000", RATE_LIMIT_CALLBACK="100000/100000",
-        )
-        if profile == "live":
-            app_env.update(AUTOGPT_PROFILE="live", AUTOGPT_URL=urls["pages"], AUTOGPT_API_URL=urls["api"])
-        server = subprocess.Popen([os.path.join(TARGET, "release", "server")], env=app_env,
-                                  stdout=open(f"{logs}/server.log", "w"), stderr=subprocess.STDOUT)
-        wait_http(f"{app}/healthz", server)
+        for i, port in enumerate(ports):
+            app_env = dict(
+                os.environ,
+                LEPTOS_SITE_ADDR=f"127.0.0.1:{port}", APP_URL=app, LEPTOS_SITE_ROOT=os.path.join(TARGET, "site"),
+                DATABASE_URL=db.url, APP_SECRET="soak-" + "s" * 40, RUST_LOG="warn", INSTANCE_ID=f"soak-{i}",
+                AUTOGPT_URL=urls["guide"], RATE_LIMIT_SERVER_FNS="100000/100000", RATE_LIMIT_CALLBACK="100000/100000",
+            )
+            if profile == "live":
+                app_env.update(AUTOGPT_PROFILE="live", AUTOGPT_URL=urls["pages"], AUTOGPT_API_URL=urls["api"])
+            server = subprocess.Popen([os.path.join(TARGET, "release", "server")], env=app_env,
+                                      stdout=open(f"{logs}/server-{i}.log", "w"), stderr=subprocess.STDOUT)
+            servers.append(server)
+            wait_http(f"{bases[i]}/healthz", server)
         stats, samples = Stats(), []
         until = time.time() + minutes * 60
-        threads = [threading.Thread(target=user_loop, args=(profile, app, urls, USERS[i % len(USERS)], stats, until))
-                   for i in range(users)]
+        threads = [
+            threading.Thread(target=user_loop, args=(profile, app, bases, urls, USERS[i % len(USERS)], stats, until))
+            for i in range(users)
+        ]
         for t in threads:
             t.start()
         while any(t.is_alive() for t in threads):
-            samples.append(rss_kib(server.pid))
+            samples.append([rss_kib(s.pid) for s in servers])
             time.sleep(2)
+        stats.polls = sum(metric(b, "run_polls") for b in bases)
         return stats, samples
     finally:
-        stop(server)
+        for server in servers:
+            stop(server)
         stop(sandbox)
+        db.drop()
 
 
 def percentile(values, p):
@@ -410,21 +465,28 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def verdict(profile, stats, samples):
-    lines = [f"### {profile} profile", "", "| step | count | p50 | p99 |", "|---|---:|---:|---:|"]
+def verdict(title, profile, stats, samples):
+    lines = [f"### {title}", "", "| step | count | p50 | p99 |", "|---|---:|---:|---:|"]
     for name, times in stats.times.items():
         lines.append(f"| {name} | {len(times)} | {percentile(times, 50) * 1000:.1f} ms | {percentile(times, 99) * 1000:.1f} ms |")
-    q = max(1, len(samples) // 4)
-    early, late = statistics.median(samples[q : 2 * q] or samples), statistics.median(samples[-q:])
-    flat = late <= early * 1.25 + 2048
-    lines += [
-        "",
-        f"errors: {len(stats.errors)}" + ("" if not stats.errors else " — " + "; ".join(stats.errors[:5])),
-        f"RSS: {samples[0] / 1024:.1f} MiB at start, median {early / 1024:.1f} MiB (2nd quarter) → "
-        f"{late / 1024:.1f} MiB (last quarter), peak {max(samples) / 1024:.1f} MiB: {'flat' if flat else 'GROWING'}",
-        "",
-    ]
-    return "\n".join(lines), not stats.errors and flat
+    lines.append("")
+    lines.append(f"errors: {len(stats.errors)}" + ("" if not stats.errors else " — " + "; ".join(stats.errors[:5])))
+    flat_all = True
+    for i in range(len(samples[0]) if samples else 0):
+        series = [row[i] for row in samples]
+        q = max(1, len(series) // 4)
+        early, late = statistics.median(series[q : 2 * q] or series), statistics.median(series[-q:])
+        flat = late <= early * 1.25 + 2048
+        flat_all &= flat
+        lines.append(
+            f"RSS of replica {i + 1}: {series[0] / 1024:.1f} MiB at start, median {early / 1024:.1f} MiB (2nd quarter) → "
+            f"{late / 1024:.1f} MiB (last quarter), peak {max(series) / 1024:.1f} MiB: {'flat' if flat else 'GROWING'}"
+        )
+    runs = len(stats.times.get("run watched to completed", []))
+    if profile == "live" and runs:
+        lines.append(f"run status polls, all replicas: {stats.polls:.0f} for {runs} runs ({stats.polls / runs:.1f} per run)")
+    lines.append("")
+    return "\n".join(lines), not stats.errors and flat_all
 
 
 def main():
@@ -432,21 +494,28 @@ def main():
     ap.add_argument("--users", type=int, default=int(os.environ.get("SOAK_USERS", 4)))
     ap.add_argument("--minutes", type=float, default=float(os.environ.get("SOAK_MINUTES", 2)))
     ap.add_argument("--profile", choices=["guide", "live", "both"], default="both")
+    ap.add_argument("--replicas", type=int, default=1)
+    ap.add_argument("--database", choices=["sqlite", "postgres"], default=None)
     args = ap.parse_args()
+    database = args.database or ("postgres" if args.replicas > 1 else "sqlite")
+    if args.replicas > 1 and database != "postgres":
+        sys.exit("soak: replicas share one PostgreSQL database (--database postgres)")
     out = os.path.join(TARGET, "soak")
     os.makedirs(out, exist_ok=True)
-    report, passed = [f"## Soak: {args.users} users × {args.minutes:g} min per profile", ""], True
+    setup = f"{args.users} users × {args.minutes:g} min, {args.replicas} replica(s) on {database}"
+    report, passed = [f"## Soak: {setup}", ""], True
     with tempfile.TemporaryDirectory() as work:
         for profile in (["guide", "live"] if args.profile == "both" else [args.profile]):
-            print(f"soak: {profile} profile, {args.users} users for {args.minutes:g} min", flush=True)
-            stats, samples = soak(profile, args.users, args.minutes, work)
-            text, ok_ = verdict(profile, stats, samples)
+            print(f"soak: {profile} profile, {setup}", flush=True)
+            stats, samples = soak(profile, args.users, args.minutes, work, args.replicas, database)
+            text, ok_ = verdict(f"{profile} profile, {setup}", profile, stats, samples)
             print(text, flush=True)
             report.append(text)
             passed &= ok_
-    with open(os.path.join(out, "report.md"), "w") as f:
+    name = f"report-{args.replicas}x-{database}.md"
+    with open(os.path.join(out, name), "w") as f:
         f.write("\n".join(report))
-    print(f"soak: {'passed' if passed else 'FAILED'} (report in {out}/report.md)")
+    print(f"soak: {'passed' if passed else 'FAILED'} (report in {out}/{name})")
     sys.exit(0 if passed else 1)
 
 

@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use autogpt::ids::ExecutionId;
@@ -30,11 +31,16 @@ const LEASE_MARGIN_SECS: i64 = 20;
 /// How many unwatched runs one upkeep pass adopts at most.
 const ADOPT_BATCH: i64 = 100;
 
-/// The runs this instance is watching (one task each).
+/// The runs this instance is watching (one task each), and how many status polls it made.
 #[derive(Debug, Default)]
-pub struct Watching(Mutex<HashSet<String>>);
+pub struct Watching(Mutex<HashSet<String>>, AtomicU64);
 
 impl Watching {
+    /// Status polls this instance made so far (`/metrics`: `run_polls`).
+    pub fn polls(&self) -> u64 {
+        self.1.load(Ordering::Relaxed)
+    }
+
     fn start(&self, id: &ExecutionId) -> bool {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id.as_str().to_owned())
     }
@@ -130,6 +136,7 @@ struct Polled {
 async fn poll(ctx: &Context, connection: &ConnectionId, id: &ExecutionId) -> Result<Polled, ServiceError> {
     let live = ctx.platform.as_live().ok_or(ServiceError::Internal)?;
     let run_id = RunId::new(id.as_str());
+    ctx.watching.1.fetch_add(1, Ordering::Relaxed);
     let run = with_credential(ctx, connection, |credential| {
         let (api, run_id) = (live.api.clone(), run_id.clone());
         async move { api.run(&credential, &run_id).await.map(|r| r.value) }

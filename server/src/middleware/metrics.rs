@@ -78,6 +78,8 @@ struct Series {
     token_refreshes: Counter,
     token_errors: Family<TokenErrorLabels, Counter>,
     webhooks_dead: Gauge,
+    runs_watched: Gauge,
+    run_polls: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -111,10 +113,29 @@ impl Metrics {
             "Webhook deliveries whose processing was given up for good (kept in the inbox)",
             webhooks_dead.clone(),
         );
+        let runs_watched = Gauge::default();
+        registry.register("runs_watched", "Live runs this instance is watching now", runs_watched.clone());
+        let run_polls = Gauge::default();
+        registry.register("run_polls", "Run status polls this instance made since it started", run_polls.clone());
         for outcome in WebhookOutcome::ALL {
             let _ = webhooks.get_or_create(&WebhookLabels { outcome: outcome.as_str() });
         }
-        Self(Arc::new(Series { registry, http_requests, webhooks, token_refreshes, token_errors, webhooks_dead }))
+        Self(Arc::new(Series {
+            registry,
+            http_requests,
+            webhooks,
+            token_refreshes,
+            token_errors,
+            webhooks_dead,
+            runs_watched,
+            run_polls,
+        }))
+    }
+
+    /// Sets the run watchers' figures (read at each scrape).
+    pub fn set_run_watch(&self, watched: usize, polls: u64) {
+        self.0.runs_watched.set(i64::try_from(watched).unwrap_or(i64::MAX));
+        self.0.run_polls.set(i64::try_from(polls).unwrap_or(i64::MAX));
     }
 
     /// Sets how many deliveries were given up (read from storage at each scrape).

@@ -17,6 +17,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         Ok(dead) => state.metrics.set_webhooks_dead(dead),
         Err(e) => tracing::warn!(error = %e, "could not count given-up webhooks"),
     }
+    state.metrics.set_run_watch(state.ctx.watching.len(), state.ctx.watching.polls());
     match state.metrics.render() {
         Ok(text) => {
             ([(header::CONTENT_TYPE, HeaderValue::from_static(OPENMETRICS_CONTENT_TYPE))], text).into_response()
