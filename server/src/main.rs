@@ -4,7 +4,9 @@ use server::{Application, config::Settings, telemetry};
 
 /// mimalloc rather than glibc's allocator: a page render makes many small short-lived
 /// allocations from both worker threads, where glibc's arenas spent about a third of the CPU
-/// (BENCHMARKS.md has the measurements).
+/// (BENCHMARKS.md has the measurements). Built with `no_thp`: with transparent huge pages the
+/// kernel backs each touched 2 MiB of its heap whole, which doubled the resident anonymous
+/// memory of a server whose live heap is a few MiB.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
