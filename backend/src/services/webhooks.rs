@@ -77,17 +77,18 @@ fn describe(event: &WebhookEvent) -> (String, Option<String>) {
     }
 }
 
+/// Reads a stored delivery's body back into its event (a pure function: `fuzz/`'s
+/// `webhook_inbox` target checks it reads every body the verifier accepted). `Ok(None)` for a
+/// known event with malformed data: kept in the inbox, nothing to apply.
+pub fn decode_stored(body: &str) -> Result<Option<WebhookEvent>, String> {
+    let envelope: Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let envelope = serde_json::from_value::<autogpt::types::WebhookEnvelope>(envelope).map_err(|e| e.to_string())?;
+    Ok(envelope.into_event().ok())
+}
+
 /// Applies one stored delivery. Idempotent: the storage refuses backward moves.
 async fn process(ctx: &Context, record: &InboxRecord) -> Result<(), String> {
-    let envelope: Value = serde_json::from_str(&record.body).map_err(|e| e.to_string())?;
-    let event: WebhookEvent = match serde_json::from_value::<autogpt::types::WebhookEnvelope>(envelope)
-        .map_err(|e| e.to_string())?
-        .into_event()
-    {
-        Ok(e) => e,
-        // Unknown or malformed data of a known event: kept in the inbox, nothing to apply.
-        Err(_) => return Ok(()),
-    };
+    let Some(event) = decode_stored(&record.body)? else { return Ok(()) };
     let result = match event {
         WebhookEvent::ExecutionStarted { execution_id, .. } => {
             apply(ctx, &execution_id, &ExecutionStatus::Running, None, None).await
@@ -112,8 +113,8 @@ async fn process(ctx: &Context, record: &InboxRecord) -> Result<(), String> {
 const LEASE_SECS: i64 = 30;
 /// Attempts before a delivery is given up for good (kept, marked dead, counted in metrics).
 pub const MAX_ATTEMPTS: i64 = 10;
-/// How many due deliveries one sweep takes.
-const SWEEP_BATCH: i64 = 100;
+/// How many due deliveries one sweep takes at a time.
+const SWEEP_BATCH: i64 = 500;
 
 /// When to try again after `attempts` failures: 5 s doubling, at most an hour.
 fn backoff_secs(attempts: i64) -> i64 {
@@ -129,30 +130,41 @@ pub(crate) async fn process_stored(
 ) {
     while let Some(keys) = batches.recv().await {
         let Some(ctx) = Context::from_weak(&ctx) else { return };
-        for key in keys {
-            process_key(&ctx, &key).await;
+        process_keys(&ctx, &keys).await;
+    }
+}
+
+/// Processes freshly stored (or due) deliveries, except those another processor (a
+/// replica's sweep) holds: one statement claims them all, one marks them all processed, so
+/// processing keeps up with the group-committed intake. Returns how many it took.
+async fn process_keys(ctx: &Context, keys: &[String]) -> usize {
+    let inbox = ctx.storage.inbox();
+    let claimed = match inbox.claim_many(&ctx.instance, keys, ctx.now(), LEASE_SECS).await {
+        Ok(claimed) => claimed,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the inbox");
+            return 0;
+        }
+    };
+    let mut done = Vec::with_capacity(claimed.len());
+    for record in &claimed {
+        if finish(ctx, record).await {
+            done.push(record.idempotency_key.clone());
         }
     }
-}
-
-/// Processes one freshly stored delivery, unless another processor (a replica's sweep)
-/// holds it.
-async fn process_key(ctx: &Context, key: &str) {
-    match ctx.storage.inbox().claim(&ctx.instance, key, ctx.now(), LEASE_SECS).await {
-        Ok(Some(record)) => finish(ctx, &record).await,
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "could not read the inbox"),
+    // A crash before this line leaves them claimed: taken back at the restart, processed
+    // again (processing is idempotent), as for one delivery.
+    if let Err(e) = inbox.mark_processed_many(&done, ctx.now()).await {
+        tracing::warn!(error = %e, "could not mark webhooks processed");
     }
+    claimed.len()
 }
 
-/// Processes a claimed delivery and records the outcome (which releases the claim).
-async fn finish(ctx: &Context, record: &InboxRecord) {
+/// Processes a claimed delivery: true when it succeeded (the caller marks it processed); a
+/// failure is recorded here (which releases the claim).
+async fn finish(ctx: &Context, record: &InboxRecord) -> bool {
     match process(ctx, record).await {
-        Ok(()) => {
-            if let Err(e) = ctx.storage.inbox().mark_processed(&record.idempotency_key, ctx.now()).await {
-                tracing::warn!(error = %e, "could not mark a webhook processed");
-            }
-        }
+        Ok(()) => true,
         Err(e) => {
             let now = ctx.now();
             let failures = record.attempts + 1;
@@ -166,6 +178,7 @@ async fn finish(ctx: &Context, record: &InboxRecord) {
             if let Err(e) = ctx.storage.inbox().mark_failed(&record.idempotency_key, &e, after).await {
                 tracing::warn!(error = %e, "could not record a failed webhook attempt");
             }
+            false
         }
     }
 }
@@ -195,16 +208,9 @@ pub async fn sweep(ctx: &Context) {
             }
         };
         let full = records.len() == usize::try_from(SWEEP_BATCH).unwrap_or(usize::MAX);
-        let mut progressed = false;
-        for record in records {
-            // Claimed one by one: a delivery another replica took meanwhile is skipped.
-            let inbox = ctx.storage.inbox();
-            if let Ok(Some(claimed)) = inbox.claim(&ctx.instance, &record.idempotency_key, ctx.now(), LEASE_SECS).await
-            {
-                finish(ctx, &claimed).await;
-                progressed = true;
-            }
-        }
+        // Claimed together; a delivery another replica took meanwhile is skipped.
+        let keys: Vec<String> = records.into_iter().map(|r| r.idempotency_key).collect();
+        let progressed = process_keys(ctx, &keys).await > 0;
         if !full || !progressed {
             return;
         }

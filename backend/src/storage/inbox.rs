@@ -191,6 +191,51 @@ impl<'a> Inbox<'a> {
         row.as_ref().map(record_from_row).transpose()
     }
 
+    /// [`Inbox::claim`] for many deliveries in one statement: the ones this call took (those
+    /// processed, dead or held by someone else are left out).
+    pub async fn claim_many(
+        &self,
+        owner: &str,
+        keys: &[String],
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<Vec<InboxRecord>, StorageError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(MANY) {
+            let sql = format!(
+                "UPDATE webhook_inbox SET lease_until = $1, lease_owner = $3 WHERE idempotency_key IN ({}) \
+                 AND processed_at IS NULL AND dead_at IS NULL AND (lease_until IS NULL OR lease_until <= $2) \
+                 RETURNING {COLUMNS}",
+                placeholders(4, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(now.saturating_add(lease_secs)).bind(now).bind(owner);
+            for key in chunk {
+                query = query.bind(key);
+            }
+            for row in query.fetch_all(self.storage.pool()).await? {
+                out.push(record_from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Inbox::mark_processed`] for many deliveries in one statement.
+    pub async fn mark_processed_many(&self, keys: &[String], at: i64) -> Result<(), StorageError> {
+        for chunk in keys.chunks(MANY) {
+            let sql = format!(
+                "UPDATE webhook_inbox SET processed_at = COALESCE(processed_at, $1), lease_until = NULL, \
+                 lease_owner = NULL WHERE idempotency_key IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(at);
+            for key in chunk {
+                query = query.bind(key);
+            }
+            query.execute(self.storage.pool()).await?;
+        }
+        Ok(())
+    }
+
     /// Marks a delivery processed (idempotent: keeps the first time) and releases its lease.
     pub async fn mark_processed(&self, key: &str, at: i64) -> Result<(), StorageError> {
         sqlx::query(
@@ -289,4 +334,12 @@ fn record_from_row(r: &AnyRow) -> Result<InboxRecord, StorageError> {
         next_attempt_at: r.try_get("next_attempt_at")?,
         dead_at: r.try_get("dead_at")?,
     })
+}
+
+/// Keys per statement of the `_many` queries (well under SQLite's bound-parameter limit).
+const MANY: usize = 500;
+
+/// `$from, $from+1, …` (`count` of them).
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }

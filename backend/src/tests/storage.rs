@@ -327,6 +327,30 @@ async fn inbox_claims_are_exclusive(db: &TestDb) {
     assert_eq!(won, 1);
 }
 
+/// Batched processing: one statement claims many (skipping processed and held ones, across
+/// replicas), one marks many processed; more keys than one statement carries work too.
+async fn inbox_claims_many_at_once(db: &TestDb) {
+    let i = db.storage.inbox();
+    let replica = db.replica().await;
+    let keys: Vec<String> = (0..1_200).map(|n| format!("k{n}")).collect();
+    for key in &keys {
+        i.insert(key, "execution.completed", None, "{}", 1_000).await.unwrap();
+    }
+    i.mark_processed("k0", 1_000).await.unwrap();
+    assert!(replica.inbox().claim("b", "k1", 1_000, 120).await.unwrap().is_some());
+    let mine = i.claim_many("a", &keys, 1_001, 120).await.unwrap();
+    assert_eq!(mine.len(), 1_198, "all but the processed one and the one b holds");
+    assert!(replica.inbox().claim_many("b", &keys, 1_002, 120).await.unwrap().is_empty(), "a holds them");
+    let taken: Vec<String> = mine.iter().map(|r| r.idempotency_key.clone()).collect();
+    i.mark_processed_many(&taken, 1_003).await.unwrap();
+    assert_eq!(i.due(1_050, 2_000).await.unwrap().len(), 0, "processed, or held by b until its lease ends");
+    assert_eq!(
+        replica.inbox().claim_many("b", &keys, 9_999, 120).await.unwrap().len(),
+        1,
+        "only b's own, after its lease"
+    );
+}
+
 /// Issue 11 item 5: 100 deliveries that keep failing cannot hold back a fresh one: given up
 /// for good after the last attempt (kept, counted), retries wait for their due time, the most
 /// overdue first; a restarted instance releases what it held.
@@ -449,6 +473,7 @@ both_backends!(
     item57_61_inbox_dedupe_and_failure,
     item58_inbox_retention,
     inbox_claims_are_exclusive,
+    inbox_claims_many_at_once,
     item5_dead_deliveries_do_not_block_the_queue,
     inbox_events_for_execution,
     sessions_store_round_trip,
