@@ -351,6 +351,29 @@ async fn inbox_claims_many_at_once(db: &TestDb) {
     );
 }
 
+/// Group commit: a batch larger than one statement, with a key already stored and a key twice
+/// in the batch; each outcome in order, the first of a repeated key inserted.
+async fn inbox_insert_batch_outcomes_in_order(db: &TestDb) {
+    let i = db.storage.inbox();
+    i.insert("old", "execution.completed", None, "{}", 1).await.unwrap();
+    let delivery = |key: &str| crate::storage::NewDelivery {
+        key: key.to_owned(),
+        event: "execution.completed".into(),
+        subject_id: Some("x".into()),
+        body: format!("{{\"k\":\"{key}\"}}"),
+        received_at: 2,
+    };
+    let mut batch: Vec<_> = (0..250).map(|n| delivery(&format!("n{n}"))).collect();
+    batch.insert(3, delivery("old"));
+    batch.push(delivery("n7"));
+    let outcomes = i.insert_batch(&batch).await.unwrap();
+    assert_eq!(outcomes.len(), 252);
+    assert_eq!(outcomes[3], InsertOutcome::Duplicate, "already stored");
+    assert_eq!(outcomes[251], InsertOutcome::Duplicate, "second of a repeated key");
+    assert_eq!(outcomes.iter().filter(|o| **o == InsertOutcome::Inserted).count(), 250);
+    assert_eq!(i.due(9, 1_000).await.unwrap().len(), 251);
+}
+
 /// Issue 11 item 5: 100 deliveries that keep failing cannot hold back a fresh one: given up
 /// for good after the last attempt (kept, counted), retries wait for their due time, the most
 /// overdue first; a restarted instance releases what it held.
@@ -474,6 +497,7 @@ both_backends!(
     item58_inbox_retention,
     inbox_claims_are_exclusive,
     inbox_claims_many_at_once,
+    inbox_insert_batch_outcomes_in_order,
     item5_dead_deliveries_do_not_block_the_queue,
     inbox_events_for_execution,
     sessions_store_round_trip,
