@@ -3,10 +3,9 @@
 //! store answers 5xx so the platform retries (checklist 47–62), and a delivery whose
 //! processing was interrupted is taken over by the upkeep sweep.
 
-use autogpt::types::{ExecutionStatus, WebhookEvent};
+use autogpt::types::{ExecutionStatus, WebhookEnvelope, WebhookEvent};
 use autogpt::webhook::WebhookRejection;
 use axum::http::HeaderMap;
-use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::agents::apply;
@@ -77,12 +76,14 @@ fn describe(event: &WebhookEvent) -> (String, Option<String>) {
     }
 }
 
-/// Reads a stored delivery's body back into its event (a pure function: `fuzz/`'s
-/// `webhook_inbox` target checks it reads every body the verifier accepted). `Ok(None)` for a
-/// known event with malformed data: kept in the inbox, nothing to apply.
+/// Reads a stored delivery's body back into its event, exactly as the verifier read it
+/// (`fuzz/`'s `webhook_inbox` target checks it reads every body the verifier accepted).
+/// `Ok(None)` for a known event with malformed data: kept in the inbox, nothing to apply.
 pub fn decode_stored(body: &str) -> Result<Option<WebhookEvent>, String> {
-    let envelope: Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
-    let envelope = serde_json::from_value::<autogpt::types::WebhookEnvelope>(envelope).map_err(|e| e.to_string())?;
+    // Straight into the envelope, as `WebhookVerifier::verify` does: going through a `Value`
+    // first would also decode the fields the envelope ignores, and refuse (after the 200) a
+    // verified body with a lone surrogate such as `"\udb5b"` in one of them.
+    let envelope: WebhookEnvelope = serde_json::from_str(body).map_err(|e| e.to_string())?;
     Ok(envelope.into_event().ok())
 }
 
@@ -146,9 +147,26 @@ async fn process_keys(ctx: &Context, keys: &[String]) -> usize {
             return 0;
         }
     };
+    // An execution event about a run that is not ours changes nothing: found in one query
+    // and marked processed with the rest, instead of one lookup each.
+    let subjects: Vec<&str> =
+        claimed.iter().filter(|r| r.event.starts_with("execution.")).filter_map(|r| r.subject_id.as_deref()).collect();
+    let ours = if subjects.is_empty() {
+        Default::default()
+    } else {
+        match ctx.storage.executions().known(&subjects).await {
+            Ok(ours) => ours,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the executions; processing one by one");
+                subjects.iter().map(|s| (*s).to_owned()).collect()
+            }
+        }
+    };
     let mut done = Vec::with_capacity(claimed.len());
     for record in &claimed {
-        if finish(ctx, record).await {
+        let foreign =
+            record.event.starts_with("execution.") && record.subject_id.as_deref().is_some_and(|id| !ours.contains(id));
+        if foreign || finish(ctx, record).await {
             done.push(record.idempotency_key.clone());
         }
     }
@@ -219,7 +237,33 @@ pub async fn sweep(ctx: &Context) {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff_secs;
+    use autogpt::secret::WebhookSecret;
+    use autogpt::types::WebhookEvent;
+    use autogpt::webhook::{SIGNATURE_HEADER, WebhookVerifier, sign_raw};
+    use axum::http::{HeaderMap, HeaderValue};
+    use time::OffsetDateTime;
+
+    use super::{backoff_secs, decode_stored};
+
+    /// Found by `fuzz/`'s `webhook_inbox` target (minimized below): the verifier reads the
+    /// body straight into the envelope, skipping unknown fields without decoding them, so it
+    /// accepted a lone surrogate there; the inbox read the stored body as a `Value` first,
+    /// which refuses it — a delivery acknowledged with 200 could then never be processed.
+    #[test]
+    fn fuzz_verified_body_with_lone_surrogate_in_unknown_field_is_processed() {
+        let minimized = r#"{"event":"","timestamp":"2025-002T0305","":{"":{"":[{"": "\udb5b"}]}}}"#;
+        let readable =
+            r#"{"event":"grant.revoked","timestamp":"2025-01-02T03:04:05Z","data":{"grant_id":"g-1"},"note":"\ud800"}"#;
+        let secret = WebhookSecret::new("whsec_test");
+        let now = OffsetDateTime::from_unix_timestamp(1_735_787_045).unwrap();
+        for body in [minimized, readable] {
+            let mut headers = HeaderMap::new();
+            headers.insert(SIGNATURE_HEADER, HeaderValue::from_str(&sign_raw(&secret, body.as_bytes())).unwrap());
+            let verified = WebhookVerifier::new(vec![secret.clone()]).verify(body.as_bytes(), &headers, now).unwrap();
+            assert_eq!(decode_stored(body), Ok(Some(verified.event)), "{body}");
+        }
+        assert!(matches!(decode_stored(readable), Ok(Some(WebhookEvent::GrantRevoked { .. }))));
+    }
 
     #[test]
     fn retries_back_off_to_an_hour() {

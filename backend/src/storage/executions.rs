@@ -277,6 +277,22 @@ impl Executions<'_> {
         rows.iter().map(execution_from_row).collect()
     }
 
+    /// Which of `ids` are executions of ours (one statement; webhook processing skips the
+    /// rest, which it would only look up one by one to ignore).
+    pub async fn known(&self, ids: &[&str]) -> Result<std::collections::HashSet<String>, StorageError> {
+        let mut out = std::collections::HashSet::new();
+        for chunk in ids.chunks(500) {
+            let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = format!("SELECT execution_id FROM executions WHERE execution_id IN ({list})");
+            let mut query = sqlx::query_scalar::<_, String>(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            out.extend(query.fetch_all(self.storage.pool()).await?);
+        }
+        Ok(out)
+    }
+
     /// Who holds the run's watch lease, and until when (tests and `/metrics`).
     pub async fn watch_lease(&self, id: &ExecutionId) -> Result<Option<(String, i64)>, StorageError> {
         let row = sqlx::query("SELECT watch_owner, watch_until FROM executions WHERE execution_id = $1")

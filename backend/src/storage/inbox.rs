@@ -117,9 +117,39 @@ impl<'a> Inbox<'a> {
 
     /// Stores many deliveries in ONE transaction (group commit): the outcomes in order, all
     /// durable once this returns `Ok`; on `Err` none is (the caller answers each with 5xx).
-    /// One multi-row `INSERT` per [`MANY`]/5 deliveries: a database round trip per batch, not
-    /// per delivery, which is what bounded PostgreSQL's intake.
     pub async fn insert_batch(&self, batch: &[NewDelivery]) -> Result<Vec<InsertOutcome>, StorageError> {
+        match self.storage.backend() {
+            // In-process: one prepared statement per row costs no round trip, and a
+            // multi-row statement of every batch size would be prepared anew each time.
+            super::Backend::Sqlite => self.insert_rows(batch).await,
+            // Over the network: one multi-row statement per 100 deliveries, not one round
+            // trip per delivery (which is what bounded PostgreSQL's intake).
+            super::Backend::Postgres => self.insert_multi_row(batch).await,
+        }
+    }
+
+    async fn insert_rows(&self, batch: &[NewDelivery]) -> Result<Vec<InsertOutcome>, StorageError> {
+        let mut tx = self.storage.pool().begin().await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for d in batch {
+            let done = sqlx::query(
+                "INSERT INTO webhook_inbox (idempotency_key, event, subject_id, body, received_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING",
+            )
+            .bind(&d.key)
+            .bind(&d.event)
+            .bind(d.subject_id.as_deref())
+            .bind(&d.body)
+            .bind(d.received_at)
+            .execute(&mut *tx)
+            .await?;
+            outcomes.push(if done.rows_affected() == 1 { InsertOutcome::Inserted } else { InsertOutcome::Duplicate });
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn insert_multi_row(&self, batch: &[NewDelivery]) -> Result<Vec<InsertOutcome>, StorageError> {
         let mut tx = self.storage.pool().begin().await?;
         let mut inserted = std::collections::HashSet::with_capacity(batch.len());
         for chunk in batch.chunks(MANY / 5) {
@@ -141,8 +171,8 @@ impl<'a> Inbox<'a> {
             }
         }
         tx.commit().await?;
-        // A key is inserted once: its first delivery in the batch; any later one (or one already
-        // stored) is a duplicate.
+        // A key is inserted once: its first delivery in the batch; any later one (or one
+        // already stored) is a duplicate.
         Ok(batch
             .iter()
             .map(|d| if inserted.remove(&d.key) { InsertOutcome::Inserted } else { InsertOutcome::Duplicate })
