@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
 
 
-.PHONY: help run test tools build size sandbox-build fmt-check lint lint-ssr lint-wasm unit e2e clean-site crash
+.PHONY: help run test tools build size sandbox-build fmt-check lint lint-ssr lint-wasm unit e2e clean-site crash bench soak fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -33,6 +33,15 @@ size: build ## What each page downloads of the WASM/JS bundle (raw and gzip -9)
 crash: build ## SIGKILL the server 5 times under webhook load (SQLite; two replicas on PostgreSQL): nothing acknowledged is lost
 	python3 scripts/crash.py --backend sqlite
 	python3 scripts/crash.py --backend postgres
+
+bench: build sandbox-build ## Next.js reference vs ours (SQLite, PostgreSQL) in one sitting; writes BENCHMARKS.md (BENCH_ARGS=--duration 3)
+	python3 scripts/bench.py $(BENCH_ARGS)
+
+soak: build sandbox-build ## N users sign in, connect, run and watch for M minutes on both profiles: 0 errors, flat RSS (SOAK_ARGS="--users 4 --minutes 2")
+	python3 scripts/soak.py $(SOAK_ARGS)
+
+fuzz: ## Every parser of outside input under libFuzzer for FUZZ_SECONDS each (default 60): 0 crashes (not in make test)
+	scripts/fuzz.sh
 
 sandbox-build: ## Release build of the sandbox platform
 	cargo build --release -p sandbox

@@ -63,8 +63,14 @@ where
         use_context::<T>()
     } else {
         let text = web_sys::window()?.document()?.get_element_by_id(id)?.text_content()?;
-        postcard::from_bytes(&decode(&text)?).ok()
+        decode_value(&text)
     }
+}
+
+/// The value an island reads from its element's text: [`decode`], then postcard. `None` when
+/// either fails (pure, so `fuzz/`'s `island_data` target runs it natively).
+pub fn decode_value<T: DeserializeOwned>(text: &str) -> Option<T> {
+    postcard::from_bytes(&decode(text)?).ok()
 }
 
 /// Percent-encodes everything but printable ASCII other than `<`, `>`, `&`, `%`, quotes.

@@ -103,6 +103,10 @@ impl LiveOAuthError {
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Self::RateLimited { retry_after: retry_after(res.headers()) };
         }
+        // Any 3xx, whatever its body says: redirects are never followed (checklist 26).
+        if status.is_redirection() {
+            return Self::Unexpected { status, body: BodySummary::of(body) };
+        }
         let Some(obj) = serde_json::from_slice::<Value>(body).ok().filter(Value::is_object) else {
             return Self::Unexpected { status, body: BodySummary::of(body) };
         };
@@ -115,8 +119,11 @@ impl LiveOAuthError {
                 hint: text("hint"),
             };
         }
+        // Only a 4xx condemns the grant (as for a `detail` text below): a failing server is
+        // retried later, never a reason to delete the user's tokens.
         if let Some(rfc) = OAuthErrorBody::parse(body)
             && rfc.error == OAuthErrorCode::InvalidGrant
+            && status.is_client_error()
         {
             return Self::InvalidGrant { reason: rfc.error_description.unwrap_or_default() };
         }
@@ -214,6 +221,26 @@ mod tests {
         }
         assert!(err(400, r#"{"error":"invalid_grant","error_description":"x"}"#).requires_reconnect());
         assert!(!err(400, r#"{"detail":"Invalid grant_type"}"#).requires_reconnect());
+    }
+
+    /// Found by `fuzz/`'s `token_response` target (minimized: `302` with the contract's RFC
+    /// body `{"detail":{"error":"invalid_grant"}}`): the RFC `invalid_grant` shape meant
+    /// "reconnect required" (tokens deleted) whatever the status, 3xx and 5xx included, and a
+    /// 3xx with a validation-shaped body was read as `Validation` instead of `Unexpected`.
+    #[test]
+    fn fuzz_invalid_grant_only_from_a_4xx_and_any_redirect_is_unexpected() {
+        for body in [r#"{"detail":{"error":"invalid_grant"}}"#, r#"{"error":"invalid_grant","error_description":"x"}"#]
+        {
+            assert!(err(400, body).requires_reconnect(), "{body}");
+            for status in [302, 307, 500, 503] {
+                let e = err(status, body);
+                assert!(!e.requires_reconnect(), "{status} {body}: {e:?}");
+            }
+            assert!(matches!(err(302, body), LiveOAuthError::Unexpected { .. }));
+            assert!(matches!(err(500, body), LiveOAuthError::Server { .. }));
+        }
+        assert!(matches!(err(301, r#"{"detail":[{"loc":["body"]}]}"#), LiveOAuthError::Unexpected { .. }));
+        assert!(matches!(err(308, r#"{"detail":"Invalid grant: x"}"#), LiveOAuthError::Unexpected { .. }));
     }
 
     #[test]

@@ -101,8 +101,14 @@ impl WebhookEnvelope {
         }
     }
 
-    /// The id the event is about: `data.execution_id`, else `data.grant_id`.
+    /// The id the event is about: `data.grant_id` for `grant.revoked`, else
+    /// `data.execution_id`, else `data.grant_id`.
     pub fn subject_id(&self) -> Option<&str> {
+        // A revocation is about its grant even when its data also names an execution:
+        // keyed by that execution, two revocations of different grants would be one delivery.
+        if self.event == "grant.revoked" {
+            return self.data.get("grant_id").and_then(Value::as_str);
+        }
         self.data.get("execution_id").or_else(|| self.data.get("grant_id")).and_then(Value::as_str)
     }
 }

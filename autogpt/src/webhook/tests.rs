@@ -232,3 +232,23 @@ fn item49_no_equality_on_signatures() {
     let verify = std::fs::read_to_string(format!("{dir}/verify.rs")).unwrap();
     assert!(verify.contains(".verify_slice("));
 }
+
+/// Found with `fuzz/`'s `webhook_verify` target (its key invariant, on a probe input): a
+/// `grant.revoked` whose data also carried an `execution_id` was deduplicated by that
+/// execution, so a second grant revoked with the same extra field counted as a repeat and was
+/// never applied. The key of a typed event is its own subject.
+#[test]
+fn fuzz_grant_revoked_is_keyed_by_its_grant() {
+    let key = |grant: &str| {
+        let b = format!(
+            r#"{{"event":"grant.revoked","timestamp":"2025-01-02T03:04:05Z","data":{{"grant_id":"{grant}","execution_id":"e-9"}}}}"#
+        );
+        let v = verifier().verify(b.as_bytes(), &headers(&sign_raw(&secret(), b.as_bytes())), NOW).unwrap();
+        v.idempotency_key.as_str().to_owned()
+    };
+    assert_eq!(key("g-1"), "grant.revoked:g-1");
+    assert_ne!(key("g-1"), key("g-2"));
+    let b = br#"{"event":"agent.updated","timestamp":"2025-01-02T03:04:05Z","data":{"grant_id":"g-1","execution_id":"e-9"}}"#;
+    let v = verifier().verify(b, &headers(&sign_raw(&secret(), b)), NOW).unwrap();
+    assert_eq!(v.idempotency_key.as_str(), "agent.updated:e-9");
+}

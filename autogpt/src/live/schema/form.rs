@@ -129,7 +129,8 @@ where
         }
     }
     for (k, _) in &given {
-        if !fields.iter().any(|f| f.name == *k) {
+        // One error per field: a name both unknown and repeated was refused above already.
+        if !fields.iter().any(|f| f.name == *k) && !errors.iter().any(|e| e.field == *k) {
             errors.push(FieldError { field: k.clone(), problem: FieldProblem::Unknown });
         }
     }
@@ -226,6 +227,18 @@ mod tests {
         let inputs = ok(&[("topic", "t"), ("api_token", "k"), ("attachment", "workspace://f"), ("anything", "[1,2]")]);
         assert_eq!(inputs["anything"], json!([1, 2]));
         assert_eq!(inputs.len(), 4);
+    }
+
+    /// Found by `fuzz/`'s `json_schema` target (minimized: schema `{}`, form `e&e`): a name
+    /// the schema does not have, given twice, was refused twice (`Duplicate` and `Unknown`).
+    #[test]
+    fn fuzz_unknown_name_given_twice_is_refused_once() {
+        let e = check_form(&[], [("e", ""), ("e", "")]).unwrap_err();
+        assert_eq!(e.0, [FieldError { field: "e".into(), problem: FieldProblem::Duplicate }]);
+        let e = check_form(&fields(), [("topic", "t"), ("nope", "1"), ("nope", "2"), ("other", "3")]).unwrap_err();
+        assert_eq!(e.for_field("nope"), Some(&FieldProblem::Duplicate));
+        assert_eq!(e.0.iter().filter(|f| f.field == "nope").count(), 1);
+        assert_eq!(e.for_field("other"), Some(&FieldProblem::Unknown));
     }
 
     #[test]
