@@ -20,3 +20,9 @@ pub fn Layout(children: Children) -> impl IntoView {
         </footer>
     }
 }
+
+/// What a page that needs a sign-in shows a visitor without one.
+#[component]
+pub fn SignInFirst() -> impl IntoView {
+    view! { <section class="card"><p>"Sign in on the " <a href="/connect">"connect page"</a> " first."</p></section> }
+}

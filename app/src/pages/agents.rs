@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::UiConfig;
 use crate::api::{AccountGrants, load_account_grants};
+use crate::components::layout::SignInFirst;
 use crate::islands::agent_runner::{AgentRunner, AgentRunnerData};
 use crate::islands::data::{IslandData, ids};
 use crate::pages::library::LibraryAgents;
@@ -34,12 +35,7 @@ pub fn AgentsPage() -> impl IntoView {
                             </IslandData>
                         }
                         .into_any(),
-                        None => view! {
-                            <section class="card">
-                                <p>"Sign in on the " <a href="/connect">"connect page"</a> " first."</p>
-                            </section>
-                        }
-                        .into_any(),
+                        None => view! { <SignInFirst /> }.into_any(),
                     }
                 }
             })}

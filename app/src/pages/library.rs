@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::runs::{AgentFormView, CredentialFieldView, FieldControl, FieldView, LibraryPage, form, load_library};
+use crate::components::layout::SignInFirst;
 
 /// The live agents page.
 #[component]
@@ -23,9 +24,7 @@ pub fn LibraryAgents() -> impl IntoView {
                 async move {
                     let page: LibraryPage = data.await.unwrap_or_default();
                     if page.session.is_none() {
-                        return view! {
-                            <section class="card"><p>"Sign in on the " <a href="/connect">"connect page"</a> " first."</p></section>
-                        }.into_any();
+                        return view! { <SignInFirst /> }.into_any();
                     }
                     let banner = error.or(page.error.clone())
                         .map(|e| view! { <div class="banner banner-error" role="alert" id="run-error">{e}</div> });

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::runs::{ReviewView, RunPage, RunView, form, load_run};
+use crate::components::layout::SignInFirst;
 use crate::islands::data::{IslandData, ids};
 use crate::islands::run_live::{RunLive, RunLiveData};
 
@@ -24,9 +25,7 @@ pub fn RunPageView() -> impl IntoView {
                 async move {
                     let page: RunPage = data.await.unwrap_or_default();
                     if page.session.is_none() {
-                        return view! {
-                            <section class="card"><p>"Sign in on the " <a href="/connect">"connect page"</a> " first."</p></section>
-                        }.into_any();
+                        return view! { <SignInFirst /> }.into_any();
                     }
                     let banner = error.or(page.error.clone())
                         .map(|e| view! { <div class="banner banner-error" role="alert" id="run-error">{e}</div> });

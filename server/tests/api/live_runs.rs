@@ -246,14 +246,9 @@ async fn l4_an_agent_needing_google_asks_for_it_first() {
     wait_for(&alice, &id, "completed").await;
 }
 
+/// A POST to the sandbox's live admin API (`/__admin/live…`).
 async fn live_admin(app: &TestApp, path: &str, body: Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{}/__admin/live{path}", app.platform.live_api_url()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{path}: {}", r.text().await.unwrap());
+    sandbox_admin(app, reqwest::Method::POST, &format!("/live{path}"), body).await;
 }
 
 /// L7: 402 and 429 come back as sentences beside the form; an access token the platform
@@ -281,6 +276,7 @@ async fn l7_payment_and_rate_limits_are_sentences_and_an_expired_token_is_refres
     assert!(page.contains("data-agent-id=\"lib-echo\""), "the library after a refresh: {page}");
 }
 
+/// A call to the sandbox's admin API on the live backend origin (`/__admin…`).
 async fn sandbox_admin(app: &TestApp, method: reqwest::Method, path: &str, body: Value) {
     let r = reqwest::Client::new()
         .request(method, format!("{}/__admin{path}", app.platform.live_api_url()))
