@@ -143,6 +143,16 @@ pub async fn agents(ctx: &Context, connection: &ConnectionId) -> Result<Vec<Agen
 
 /// An agent with its form: the full schema and its credential requirements.
 pub async fn agent_form(ctx: &Context, connection: &ConnectionId, agent: &str) -> Result<AgentForm, ServiceError> {
+    load_form(ctx, connection, agent).await.map(|(form, _)| form)
+}
+
+/// The form and the requirements it was made from (a run start checks the chosen credentials
+/// against the same answer, without asking the platform twice).
+async fn load_form(
+    ctx: &Context,
+    connection: &ConnectionId,
+    agent: &str,
+) -> Result<(AgentForm, Vec<CredentialRequirement>), ServiceError> {
     let live = live_only(ctx)?;
     let id = LibraryAgentId::new(agent.trim());
     let (agent, requirements) = with_credential(ctx, connection, |credential| {
@@ -154,11 +164,12 @@ pub async fn agent_form(ctx: &Context, connection: &ConnectionId, agent: &str) -
         }
     })
     .await?;
-    Ok(AgentForm {
+    let form = AgentForm {
         agent: AgentSummary::from(&agent),
         fields: agent.input_fields(),
         credentials: requirements.iter().map(credential_field).collect(),
-    })
+    };
+    Ok((form, requirements))
 }
 
 fn credential_field(r: &CredentialRequirement) -> CredentialField {
@@ -241,14 +252,9 @@ pub async fn start(ctx: &Context, caller: &Caller<Mutate>, start: RunStart) -> R
     {
         return Err(ServiceError::BadRequest("This form has expired. Reload the page and try again.".into()));
     }
-    let form = agent_form(ctx, connection, &start.agent).await?;
+    let (form, requirements) = load_form(ctx, connection, &start.agent).await?;
     let inputs = inputs(&form, &start.values)?;
     let agent = form.agent.id.clone();
-    let requirements = with_credential(ctx, connection, |credential| {
-        let (api, agent) = (live.api.clone(), agent.clone());
-        async move { api.all_agent_credentials(&credential, &agent, 10).await.map(|c| c.items) }
-    })
-    .await?;
     let credentials_inputs = credentials_inputs(&form, &start.credentials, &requirements)?;
     let key = ctx.connect_nonces.nonce(&format!("run\0{}\0{}\0{action}", connection.as_str(), agent.as_str()));
     let key = IdempotencyKey::new(&format!("agc-{}", key.as_str())).map_err(|_| ServiceError::Internal)?;
