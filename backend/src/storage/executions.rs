@@ -282,8 +282,10 @@ impl Executions<'_> {
     pub async fn known(&self, ids: &[&str]) -> Result<std::collections::HashSet<String>, StorageError> {
         let mut out = std::collections::HashSet::new();
         for chunk in ids.chunks(500) {
-            let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-            let sql = format!("SELECT execution_id FROM executions WHERE execution_id IN ({list})");
+            let sql = format!(
+                "SELECT execution_id FROM executions WHERE execution_id IN ({})",
+                super::placeholders(1, chunk.len())
+            );
             let mut query = sqlx::query_scalar::<_, String>(&sql);
             for id in chunk {
                 query = query.bind(*id);

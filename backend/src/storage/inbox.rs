@@ -9,7 +9,7 @@ use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
 use super::connections::ConnectionId;
-use super::{Storage, StorageError};
+use super::{Storage, StorageError, placeholders};
 
 const COLUMNS: &str = "idempotency_key, event, subject_id, body, received_at, processed_at, attempts, last_error, next_attempt_at, dead_at";
 
@@ -379,8 +379,3 @@ fn record_from_row(r: &AnyRow) -> Result<InboxRecord, StorageError> {
 
 /// Keys per statement of the `_many` queries (well under SQLite's bound-parameter limit).
 const MANY: usize = 500;
-
-/// `$from, $from+1, …` (`count` of them).
-fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}

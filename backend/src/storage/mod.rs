@@ -278,6 +278,11 @@ pub(crate) fn corrupt(table: &'static str, detail: impl Into<String>) -> Storage
     StorageError::Corrupt { table, detail: detail.into() }
 }
 
+/// `$from, $from+1, …` (`count` of them): the bound parameters of an `IN (…)` list.
+pub(crate) fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
