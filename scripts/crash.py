@@ -176,6 +176,61 @@ def inbox_postgres(admin_url, schema):
     return rows
 
 
+SEEDED = 400_000  # deliveries numbered below this, every other one, are about runs of ours
+
+
+def seed_sql(run, dialect):
+    """A connection and a running execution for every even delivery number: those deliveries
+    are processed (the run marked completed), the odd ones are about runs that are not ours
+    (stored already processed). Both kinds must survive the kills."""
+    now = int(time.time())
+    series = ("WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 2 FROM s WHERE n + 2 < {m}) "
+              "SELECT n FROM s" if dialect == "sqlite" else "SELECT generate_series(0, {m} - 1, 2) AS n").format(m=SEEDED)
+    return (f"INSERT INTO connections (id, user_sub, status, created_at, updated_at) "
+            f"VALUES ('crash-conn', 'crash-user', 'active', {now}, {now}); "
+            f"INSERT INTO executions (execution_id, connection_id, agent_id, status, inputs, created_at, updated_at) "
+            f"SELECT 'crash-{run}-' || n, 'crash-conn', 'agent', 'running', '{{}}', {now}, {now} FROM ({series}) AS q;")
+
+
+def seed_sqlite(path, run):
+    db = sqlite3.connect(path, timeout=10)
+    try:
+        db.executescript(seed_sql(run, "sqlite"))
+    finally:
+        db.close()
+
+
+def runs_sqlite(path):
+    def rows():
+        db = sqlite3.connect(path, timeout=10)
+        try:
+            return dict(db.execute("SELECT execution_id, status FROM executions").fetchall())
+        finally:
+            db.close()
+    return rows
+
+
+def runs_postgres(admin_url, schema):
+    def rows():
+        out = subprocess.run(["psql", admin_url, "-At", "-F", "\t", "-c",
+                              f"SELECT execution_id, status FROM {schema}.executions"],
+                             check=True, capture_output=True, text=True).stdout
+        return dict(line.split("\t") for line in out.splitlines() if line)
+    return rows
+
+
+def check_runs(acked, runs):
+    """Processing really happened: every acknowledged delivery about one of our runs moved it."""
+    status = runs()
+    ours = [s for s in acked if s in status]
+    stuck = [s for s in ours if status[s] != "completed"]
+    if not ours:
+        raise SystemExit("NO RUNS: no acknowledged delivery was about a seeded run")
+    if stuck:
+        raise SystemExit(f"UNAPPLIED: {len(stuck)} processed deliveries left their run {status[stuck[0]]}, e.g. {stuck[:3]}")
+    return len(ours)
+
+
 def check(acked, rows, restarted_at):
     """Every acknowledged delivery stored once, and all processed within the deadline."""
     deadline = restarted_at + PROCESSED_WITHIN
@@ -211,17 +266,23 @@ def main():
         if args.backend == "sqlite":
             path = os.path.join(work, "app.db")
             servers = [Server(args.binary, free_port(), f"sqlite://{path}", "crash-a", log)]
-            rows = inbox_sqlite(path)
+            rows, runs = inbox_sqlite(path), runs_sqlite(path)
         else:
             schema = f"crash_{run}"
             subprocess.run(["psql", args.pg, "-q", "-c", f"CREATE SCHEMA {schema}"], check=True)
             sep = "&" if "?" in args.pg else "?"
             url = f"{args.pg}{sep}options[search_path]={schema}"
             servers = [Server(args.binary, free_port(), url, name, log) for name in ("crash-a", "crash-b")]
-            rows = inbox_postgres(args.pg, schema)
+            rows, runs = inbox_postgres(args.pg, schema), runs_postgres(args.pg, schema)
         restarted_at = None
         for s in servers:
             restarted_at = s.start()
+        # The schema exists once a server answered (it migrates at start).
+        if args.backend == "sqlite":
+            seed_sqlite(path, run)
+        else:
+            subprocess.run(["psql", args.pg, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                            f"SET search_path TO {schema}; {seed_sql(run, 'postgres')}"], check=True)
         victim = servers[0]
         with Load([s.port for s in servers], args.clients, run) as load:
             for _ in range(KILLS):
@@ -232,9 +293,10 @@ def main():
             time.sleep(args.interval)
         acked = set(load.acked)
         took = check(acked, rows, restarted_at)
+        applied = check_runs(acked, runs)
         print(f"crash ({args.backend}, {len(servers)} instance(s)): {KILLS} x SIGKILL under load from {args.clients} "
               f"clients; {len(acked)} deliveries acknowledged, 0 lost, 0 duplicated, all processed "
-              f"{took:.1f} s after the last restart")
+              f"{took:.1f} s after the last restart ({applied} about our runs, each run moved to completed)")
     finally:
         for s in servers:
             s.stop()

@@ -238,7 +238,7 @@ impl Context {
         let sign_in_seal = crate::crypto::Sealer::new(&settings.app_secret, crate::crypto::Purpose::SignInTransaction);
         let webhooks = WebhookVerifier::new(settings.webhook_secrets).with_freshness_window(settings.webhook_window);
         let (stored, to_process) = tokio::sync::mpsc::channel(PROCESSING_QUEUE);
-        let intake = crate::intake::Intake::start(storage.clone(), stored);
+        let intake = crate::intake::Intake::start(storage.clone(), settings.instance_id.clone(), stored);
         let ctx = Self(Arc::new(Inner {
             config: ServiceConfig {
                 app_origin: settings.app_origin,

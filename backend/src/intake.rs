@@ -8,14 +8,27 @@
 //! The stored deliveries are handed to one processing task in batches, off the request path;
 //! if it falls behind, they wait in the inbox for the upkeep sweep (they are durable already).
 
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::storage::{InsertOutcome, NewDelivery, Storage, StorageError};
+use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+
+use crate::services::webhooks::{LEASE_SECS, foreign};
+use crate::storage::{Backend, Holder, InboxRecord, InsertOutcome, NewDelivery, Storage, StorageError};
 
 /// Deliveries one transaction takes at most.
 const MAX_BATCH: usize = 512;
 /// Requests that may wait for the writer (beyond, senders wait: back-pressure).
 const QUEUE: usize = 8_192;
+/// Concurrent writers (transactions) on PostgreSQL.
+const PG_WRITERS: usize = 3;
+/// Body bytes handed to the processor and not processed yet, at most: a batch beyond this
+/// waits in the inbox for the sweep instead, so a backlog of large bodies cannot grow memory.
+const HANDED_OVER_BYTES: usize = 16 << 20;
+
+/// Stored deliveries on their way to the processor, with the share of [`HANDED_OVER_BYTES`]
+/// they hold until processed (dropped with the batch).
+pub type Handover = (Vec<InboxRecord>, OwnedSemaphorePermit);
 
 type Reply = oneshot::Sender<Result<InsertOutcome, String>>;
 
@@ -23,6 +36,7 @@ type Reply = oneshot::Sender<Result<InsertOutcome, String>>;
 #[derive(Clone, Debug)]
 pub struct Intake {
     tx: mpsc::Sender<(NewDelivery, Reply)>,
+    backlog: Arc<AtomicBool>,
 }
 
 /// A store that did not commit.
@@ -31,11 +45,33 @@ pub struct Intake {
 pub struct IntakeError(String);
 
 impl Intake {
-    /// Starts the writer on `storage`; committed new deliveries' keys go to `processed`.
-    pub fn start(storage: Storage, stored: mpsc::Sender<Vec<String>>) -> Self {
+    /// Starts the writer on `storage` for instance `owner`; committed new deliveries that need
+    /// processing go to `stored`, held by `owner`.
+    pub fn start(storage: Storage, owner: String, stored: mpsc::Sender<Handover>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write(storage, rx, stored));
-        Self { tx }
+        let rx = Arc::new(Mutex::new(rx));
+        // SQLite has one writer at a time anyway. PostgreSQL commits over the network: while
+        // one transaction waits for its commit, the next batch is written by another writer
+        // (a key in two of them is stored by one; the unique index makes the other wait and
+        // see it as a duplicate).
+        let writers = match storage.backend() {
+            Backend::Sqlite => 1,
+            Backend::Postgres => PG_WRITERS,
+        };
+        let backlog = Arc::new(AtomicBool::new(false));
+        let budget = Arc::new(Semaphore::new(HANDED_OVER_BYTES));
+        let writer = Arc::new(Writer { storage, owner, stored, budget, backlog: Arc::clone(&backlog) });
+        for _ in 0..writers {
+            tokio::spawn(Arc::clone(&writer).run(Arc::clone(&rx)));
+        }
+        Self { tx, backlog }
+    }
+
+    /// True once since stored deliveries were left to the sweep (the processor's queue was
+    /// full): the processor then sweeps after its batch, instead of leaving them for the next
+    /// upkeep tick.
+    pub fn take_backlog(&self) -> bool {
+        self.backlog.swap(false, Ordering::AcqRel)
     }
 
     /// Stores one delivery; returns once the transaction holding it committed.
@@ -46,30 +82,103 @@ impl Intake {
     }
 }
 
-async fn write(storage: Storage, mut rx: mpsc::Receiver<(NewDelivery, Reply)>, stored: mpsc::Sender<Vec<String>>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    // `recv_many` waits for the first request, then takes whatever else is queued: what
-    // arrived during the previous commit rides in this one.
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (deliveries, replies): (Vec<NewDelivery>, Vec<Reply>) = batch.drain(..).unzip();
-        match storage.inbox().insert_batch(&deliveries).await {
-            Ok(outcomes) => {
-                let inserted: Vec<String> = deliveries
-                    .into_iter()
-                    .zip(&outcomes)
-                    .filter(|(_, o)| **o == InsertOutcome::Inserted)
-                    .map(|(d, _)| d.key)
-                    .collect();
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(Ok(outcome));
+struct Writer {
+    storage: Storage,
+    owner: String,
+    stored: mpsc::Sender<Handover>,
+    budget: Arc<Semaphore>,
+    backlog: Arc<AtomicBool>,
+}
+
+impl Writer {
+    async fn run(self: Arc<Self>, rx: Arc<Mutex<mpsc::Receiver<(NewDelivery, Reply)>>>) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        // `recv_many` waits for the first request, then takes whatever else is queued: what
+        // arrived during the previous commit rides in this one. The lock is held only while
+        // taking a batch.
+        while rx.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            let (mut deliveries, replies): (Vec<NewDelivery>, Vec<Reply>) = batch.drain(..).unzip();
+            self.settle(&mut deliveries).await;
+            let holder = Holder { owner: &self.owner, lease_secs: LEASE_SECS };
+            match self.storage.inbox().insert_batch(&deliveries, Some(holder)).await {
+                Ok(outcomes) => {
+                    // Handed over with their bodies, already claimed: the processor reads
+                    // nothing back and claims nothing.
+                    let inserted: Vec<InboxRecord> = deliveries
+                        .into_iter()
+                        .zip(&outcomes)
+                        .filter(|(d, o)| **o == InsertOutcome::Inserted && !d.settled)
+                        .map(|(d, _)| fresh(d))
+                        .collect();
+                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                        let _ = reply.send(Ok(outcome));
+                    }
+                    if !inserted.is_empty() {
+                        self.hand_over(inserted).await;
+                    }
                 }
-                // Full: the sweep takes them over (they are durable).
-                if !inserted.is_empty() && stored.try_send(inserted).is_err() {
-                    tracing::debug!("webhook processing queue full; the sweep will process the rest");
+                Err(e) => fail(replies, &e),
+            }
+        }
+    }
+
+    /// Marks the deliveries with nothing to apply (events about runs that are not ours, found
+    /// in one query), so they are stored processed instead of claimed, processed and marked.
+    /// If the lookup fails, none is settled: the processor decides, as for the sweep's.
+    async fn settle(&self, deliveries: &mut [NewDelivery]) {
+        let subjects: Vec<&str> = deliveries
+            .iter()
+            .filter(|d| d.event.starts_with("execution."))
+            .filter_map(|d| d.subject_id.as_deref())
+            .collect();
+        if subjects.is_empty() {
+            return;
+        }
+        match self.storage.executions().known(&subjects).await {
+            Ok(ours) => {
+                for d in deliveries {
+                    d.settled = foreign(&d.event, d.subject_id.as_deref(), &ours);
                 }
             }
-            Err(e) => fail(replies, &e),
+            Err(e) => tracing::warn!(error = %e, "could not read the executions; the processor will decide"),
         }
+    }
+
+    /// Passes a stored batch to the processor if the queue and the byte budget have room;
+    /// otherwise releases its claim, so the sweep processes it (it is durable).
+    async fn hand_over(&self, batch: Vec<InboxRecord>) {
+        let bytes: usize = batch.iter().map(|r| r.body.len()).sum();
+        let permit = u32::try_from(bytes.max(1)).ok().and_then(|n| self.budget.clone().try_acquire_many_owned(n).ok());
+        let batch = match permit {
+            Some(permit) => match self.stored.try_send((batch, permit)) {
+                Ok(()) => return,
+                Err(refused) => refused.into_inner().0,
+            },
+            None => batch,
+        };
+        tracing::debug!(deliveries = batch.len(), "webhook processing queue full; the sweep will process them");
+        let keys: Vec<String> = batch.into_iter().map(|r| r.idempotency_key).collect();
+        if let Err(e) = self.storage.inbox().release_many(&self.owner, &keys).await {
+            // Their lease runs out instead.
+            tracing::warn!(error = %e, "could not release webhook deliveries for the sweep");
+        }
+        self.backlog.store(true, Ordering::Release);
+    }
+}
+
+/// A just-stored delivery as the inbox now holds it.
+fn fresh(d: NewDelivery) -> InboxRecord {
+    InboxRecord {
+        idempotency_key: d.key,
+        event: d.event,
+        subject_id: d.subject_id,
+        body: d.body,
+        received_at: d.received_at,
+        processed_at: None,
+        attempts: 0,
+        last_error: None,
+        next_attempt_at: 0,
+        dead_at: None,
     }
 }
 

@@ -47,6 +47,7 @@ pub async fn receive(ctx: &Context, headers: &HeaderMap, body: &[u8]) -> Receipt
         // Verified bytes are JSON, hence UTF-8.
         body: String::from_utf8_lossy(body).into_owned(),
         received_at: ctx.now(),
+        settled: false,
     };
     // Group commit: answered once the transaction holding it committed; processed afterwards
     // by `process_stored` (or the sweep).
@@ -111,7 +112,7 @@ async fn process(ctx: &Context, record: &InboxRecord) -> Result<(), String> {
 /// call), so this is ample; a delivery held by a crashed replica is taken over once it ends,
 /// and a restarted instance releases its previous incarnation's leases at once
 /// ([`recover`]).
-const LEASE_SECS: i64 = 30;
+pub(crate) const LEASE_SECS: i64 = 30;
 /// Attempts before a delivery is given up for good (kept, marked dead, counted in metrics).
 pub const MAX_ATTEMPTS: i64 = 10;
 /// How many due deliveries one sweep takes at a time.
@@ -127,26 +128,55 @@ fn backoff_secs(attempts: i64) -> i64 {
 /// until the services are gone.
 pub(crate) async fn process_stored(
     ctx: std::sync::Weak<crate::context::Inner>,
-    mut batches: tokio::sync::mpsc::Receiver<Vec<String>>,
+    mut batches: tokio::sync::mpsc::Receiver<crate::intake::Handover>,
 ) {
-    while let Some(keys) = batches.recv().await {
+    // The permit is released when the batch is done with.
+    while let Some((records, _permit)) = batches.recv().await {
         let Some(ctx) = Context::from_weak(&ctx) else { return };
-        process_keys(&ctx, &keys).await;
+        // Stored claimed by this instance (`intake`): no claim statement.
+        process_claimed(&ctx, records).await;
+        // What the intake could not hand over is due in the inbox: taken now, not at the
+        // next upkeep tick.
+        if ctx.intake.take_backlog() {
+            sweep(&ctx).await;
+        }
     }
 }
 
-/// Processes freshly stored (or due) deliveries, except those another processor (a
-/// replica's sweep) holds: one statement claims them all, one marks them all processed, so
-/// processing keeps up with the group-committed intake. Returns how many it took.
-async fn process_keys(ctx: &Context, keys: &[String]) -> usize {
+/// True for a delivery with nothing to apply: an execution event about a run that is not
+/// ours (not in `ours`, the known subset of the batch's executions).
+pub(crate) fn foreign(event: &str, subject: Option<&str>, ours: &std::collections::HashSet<String>) -> bool {
+    event.starts_with("execution.") && subject.is_some_and(|id| !ours.contains(id))
+}
+
+/// Processes due deliveries (the sweep's), except those another processor (a replica's
+/// sweep) holds: one statement claims them all, then [`process_claimed`]. The bodies come with
+/// the records, so the claim reads none back. Returns how many it took.
+async fn process_records(ctx: &Context, records: Vec<InboxRecord>) -> usize {
     let inbox = ctx.storage.inbox();
-    let claimed = match inbox.claim_many(&ctx.instance, keys, ctx.now(), LEASE_SECS).await {
-        Ok(claimed) => claimed,
-        Err(e) => {
-            tracing::warn!(error = %e, "could not read the inbox");
-            return 0;
-        }
-    };
+    let keys: Vec<String> = records.iter().map(|r| r.idempotency_key.clone()).collect();
+    let attempts: std::collections::HashMap<String, i64> =
+        match inbox.claim_many(&ctx.instance, &keys, ctx.now(), LEASE_SECS).await {
+            Ok(claimed) => claimed.into_iter().collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not claim webhook deliveries");
+                return 0;
+            }
+        };
+    let claimed: Vec<InboxRecord> = records
+        .into_iter()
+        .filter_map(|mut r| {
+            r.attempts = *attempts.get(&r.idempotency_key)?;
+            Some(r)
+        })
+        .collect();
+    process_claimed(ctx, claimed).await
+}
+
+/// Processes deliveries this instance holds; one statement marks them all processed, so
+/// processing keeps up with the group-committed intake. Returns how many.
+async fn process_claimed(ctx: &Context, claimed: Vec<InboxRecord>) -> usize {
+    let inbox = ctx.storage.inbox();
     // An execution event about a run that is not ours changes nothing: found in one query
     // and marked processed with the rest, instead of one lookup each.
     let subjects: Vec<&str> =
@@ -164,9 +194,7 @@ async fn process_keys(ctx: &Context, keys: &[String]) -> usize {
     };
     let mut done = Vec::with_capacity(claimed.len());
     for record in &claimed {
-        let foreign =
-            record.event.starts_with("execution.") && record.subject_id.as_deref().is_some_and(|id| !ours.contains(id));
-        if foreign || finish(ctx, record).await {
+        if foreign(&record.event, record.subject_id.as_deref(), &ours) || finish(ctx, record).await {
             done.push(record.idempotency_key.clone());
         }
     }
@@ -227,8 +255,7 @@ pub async fn sweep(ctx: &Context) {
         };
         let full = records.len() == usize::try_from(SWEEP_BATCH).unwrap_or(usize::MAX);
         // Claimed together; a delivery another replica took meanwhile is skipped.
-        let keys: Vec<String> = records.into_iter().map(|r| r.idempotency_key).collect();
-        let progressed = process_keys(ctx, &keys).await > 0;
+        let progressed = process_records(ctx, records).await > 0;
         if !full || !progressed {
             return;
         }

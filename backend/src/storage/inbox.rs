@@ -79,6 +79,19 @@ pub struct NewDelivery {
     pub body: String,
     /// When it arrived, unix seconds.
     pub received_at: i64,
+    /// Nothing to apply (an event about a run that is not ours): stored as processed at
+    /// `received_at`, in the same commit that stores it.
+    pub settled: bool,
+}
+
+/// Who holds the deliveries a batch stores, and for how long: rows born claimed by the
+/// instance that will process them from memory, so no claim statement follows the insert.
+#[derive(Clone, Copy, Debug)]
+pub struct Holder<'a> {
+    /// The instance id (as [`Inbox::claim`]'s `owner`).
+    pub owner: &'a str,
+    /// Lease length from each delivery's `received_at`.
+    pub lease_secs: i64,
 }
 
 /// Queries on `webhook_inbox`. Obtain with [`Storage::inbox`].
@@ -117,54 +130,42 @@ impl<'a> Inbox<'a> {
 
     /// Stores many deliveries in ONE transaction (group commit): the outcomes in order, all
     /// durable once this returns `Ok`; on `Err` none is (the caller answers each with 5xx).
-    pub async fn insert_batch(&self, batch: &[NewDelivery]) -> Result<Vec<InsertOutcome>, StorageError> {
-        match self.storage.backend() {
-            // In-process: one prepared statement per row costs no round trip, and a
-            // multi-row statement of every batch size would be prepared anew each time.
-            super::Backend::Sqlite => self.insert_rows(batch).await,
-            // Over the network: one multi-row statement per 100 deliveries, not one round
-            // trip per delivery (which is what bounded PostgreSQL's intake).
-            super::Backend::Postgres => self.insert_multi_row(batch).await,
-        }
-    }
-
-    async fn insert_rows(&self, batch: &[NewDelivery]) -> Result<Vec<InsertOutcome>, StorageError> {
-        let mut tx = self.storage.pool().begin().await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for d in batch {
-            let done = sqlx::query(
-                "INSERT INTO webhook_inbox (idempotency_key, event, subject_id, body, received_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING",
-            )
-            .bind(&d.key)
-            .bind(&d.event)
-            .bind(d.subject_id.as_deref())
-            .bind(&d.body)
-            .bind(d.received_at)
-            .execute(&mut *tx)
-            .await?;
-            outcomes.push(if done.rows_affected() == 1 { InsertOutcome::Inserted } else { InsertOutcome::Duplicate });
-        }
-        tx.commit().await?;
-        Ok(outcomes)
-    }
-
-    async fn insert_multi_row(&self, batch: &[NewDelivery]) -> Result<Vec<InsertOutcome>, StorageError> {
+    /// With a `holder`, the unsettled ones are stored claimed by it (see [`Holder`]).
+    ///
+    /// Multi-row `INSERT … RETURNING` statements, not one per delivery: on PostgreSQL each
+    /// statement is a round trip, and on SQLite (through sqlx) a hand-off to the connection's
+    /// thread and back, which bounded the intake either way. The rows go in chunks whose sizes
+    /// are powers of two, so a batch of any size is at most a dozen statements of at most
+    /// eight distinct texts, all kept prepared in the connection's statement cache.
+    pub async fn insert_batch(
+        &self,
+        batch: &[NewDelivery],
+        holder: Option<Holder<'_>>,
+    ) -> Result<Vec<InsertOutcome>, StorageError> {
         let mut tx = self.storage.pool().begin().await?;
         let mut inserted = std::collections::HashSet::with_capacity(batch.len());
-        for chunk in batch.chunks(MANY / 5) {
-            let values = (0..chunk.len())
-                .map(|i| format!("(${}, ${}, ${}, ${}, ${})", 5 * i + 1, 5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "INSERT INTO webhook_inbox (idempotency_key, event, subject_id, body, received_at) VALUES {values} \
-                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key"
-            );
+        // In key order: concurrent batches (PostgreSQL's writers) then lock shared keys in the
+        // same order, so a key in two of them makes one wait, never deadlock.
+        let mut sorted: Vec<&NewDelivery> = batch.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        let mut rest = sorted.as_slice();
+        while !rest.is_empty() {
+            let (chunk, tail) = rest.split_at(chunk_len(rest.len()));
+            rest = tail;
+            let sql = insert_sql(chunk.len());
             let mut query = sqlx::query(&sql);
             for d in chunk {
-                query =
-                    query.bind(&d.key).bind(&d.event).bind(d.subject_id.as_deref()).bind(&d.body).bind(d.received_at);
+                let processed = d.settled.then_some(d.received_at);
+                let held = holder.filter(|_| !d.settled);
+                query = query
+                    .bind(&d.key)
+                    .bind(&d.event)
+                    .bind(d.subject_id.as_deref())
+                    .bind(&d.body)
+                    .bind(d.received_at)
+                    .bind(processed)
+                    .bind(held.map(|h| d.received_at.saturating_add(h.lease_secs)))
+                    .bind(held.map(|h| h.owner));
             }
             for row in query.fetch_all(&mut *tx).await? {
                 inserted.insert(row.try_get::<String, _>(0)?);
@@ -233,20 +234,21 @@ impl<'a> Inbox<'a> {
     }
 
     /// [`Inbox::claim`] for many deliveries in one statement: the ones this call took (those
-    /// processed, dead or held by someone else are left out).
+    /// processed, dead or held by someone else are left out), each with its failed attempts so
+    /// far. Bodies are not read back: the caller has them (the intake, or the sweep's `due`).
     pub async fn claim_many(
         &self,
         owner: &str,
         keys: &[String],
         now: i64,
         lease_secs: i64,
-    ) -> Result<Vec<InboxRecord>, StorageError> {
+    ) -> Result<Vec<(String, i64)>, StorageError> {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(MANY) {
             let sql = format!(
                 "UPDATE webhook_inbox SET lease_until = $1, lease_owner = $3 WHERE idempotency_key IN ({}) \
                  AND processed_at IS NULL AND dead_at IS NULL AND (lease_until IS NULL OR lease_until <= $2) \
-                 RETURNING {COLUMNS}",
+                 RETURNING idempotency_key, attempts",
                 placeholders(4, chunk.len())
             );
             let mut query = sqlx::query(&sql).bind(now.saturating_add(lease_secs)).bind(now).bind(owner);
@@ -254,7 +256,7 @@ impl<'a> Inbox<'a> {
                 query = query.bind(key);
             }
             for row in query.fetch_all(self.storage.pool()).await? {
-                out.push(record_from_row(&row)?);
+                out.push((row.try_get("idempotency_key")?, row.try_get("attempts")?));
             }
         }
         Ok(out)
@@ -307,6 +309,24 @@ impl<'a> Inbox<'a> {
         .bind(dead)
         .execute(self.storage.pool())
         .await?;
+        Ok(())
+    }
+
+    /// Releases `owner`'s leases on `keys` (stored claimed, then not handed to the processor):
+    /// due again at once, for the sweep.
+    pub async fn release_many(&self, owner: &str, keys: &[String]) -> Result<(), StorageError> {
+        for chunk in keys.chunks(MANY) {
+            let sql = format!(
+                "UPDATE webhook_inbox SET lease_until = NULL, lease_owner = NULL \
+                 WHERE lease_owner = $1 AND idempotency_key IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(owner);
+            for key in chunk {
+                query = query.bind(key);
+            }
+            query.execute(self.storage.pool()).await?;
+        }
         Ok(())
     }
 
@@ -379,3 +399,46 @@ fn record_from_row(r: &AnyRow) -> Result<InboxRecord, StorageError> {
 
 /// Keys per statement of the `_many` queries (well under SQLite's bound-parameter limit).
 const MANY: usize = 500;
+
+/// Rows per multi-row insert at most ([`INSERT_PARAMS`] each: far under either database's limit).
+const ROWS: usize = 128;
+
+/// The next chunk of a multi-row insert for `left` rows: [`ROWS`] while that many are left,
+/// then the largest power of two that fits, so only a few statement texts ever exist.
+fn chunk_len(left: usize) -> usize {
+    if left >= ROWS { ROWS } else { 1 << left.ilog2() }
+}
+
+/// Bound parameters per inserted row.
+const INSERT_PARAMS: usize = 8;
+
+fn insert_sql(rows: usize) -> String {
+    let values = (0..rows)
+        .map(|i| format!("({})", placeholders(INSERT_PARAMS * i + 1, INSERT_PARAMS)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO webhook_inbox (idempotency_key, event, subject_id, body, received_at, processed_at, \
+         lease_until, lease_owner) VALUES {values} ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ROWS, chunk_len};
+
+    /// Every batch size splits into chunks that add up, each a power of two at most [`ROWS`].
+    #[test]
+    fn insert_chunks_are_powers_of_two() {
+        for n in 1..=600 {
+            let (mut left, mut sizes) = (n, Vec::new());
+            while left > 0 {
+                let c = chunk_len(left);
+                assert!(c.is_power_of_two() && c <= ROWS && c <= left, "{n}: {c}");
+                sizes.push(c);
+                left -= c;
+            }
+            assert!(sizes.len() <= n / ROWS + 7, "{n}: {sizes:?}");
+        }
+    }
+}

@@ -37,7 +37,7 @@ pub use connections::{
 pub use consumed_states::ConsumedStates;
 pub use executions::{ExecutionRecord, Executions, NewExecution, UpdateOutcome};
 pub use grants::{GrantRecord, GrantUpsert, Grants, NewGrant, RevokedGrant};
-pub use inbox::{AfterFailure, Inbox, InboxRecord, InsertOutcome, NewDelivery, retention_cutoff};
+pub use inbox::{AfterFailure, Holder, Inbox, InboxRecord, InsertOutcome, NewDelivery, retention_cutoff};
 pub use sessions::SqlSessionStore;
 
 /// Which database a [`Storage`] talks to.

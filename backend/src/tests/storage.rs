@@ -341,7 +341,7 @@ async fn inbox_claims_many_at_once(db: &TestDb) {
     let mine = i.claim_many("a", &keys, 1_001, 120).await.unwrap();
     assert_eq!(mine.len(), 1_198, "all but the processed one and the one b holds");
     assert!(replica.inbox().claim_many("b", &keys, 1_002, 120).await.unwrap().is_empty(), "a holds them");
-    let taken: Vec<String> = mine.iter().map(|r| r.idempotency_key.clone()).collect();
+    let taken: Vec<String> = mine.iter().map(|(key, _)| key.clone()).collect();
     i.mark_processed_many(&taken, 1_003).await.unwrap();
     assert_eq!(i.due(1_050, 2_000).await.unwrap().len(), 0, "processed, or held by b until its lease ends");
     assert_eq!(
@@ -362,16 +362,52 @@ async fn inbox_insert_batch_outcomes_in_order(db: &TestDb) {
         subject_id: Some("x".into()),
         body: format!("{{\"k\":\"{key}\"}}"),
         received_at: 2,
+        settled: false,
     };
     let mut batch: Vec<_> = (0..250).map(|n| delivery(&format!("n{n}"))).collect();
     batch.insert(3, delivery("old"));
     batch.push(delivery("n7"));
-    let outcomes = i.insert_batch(&batch).await.unwrap();
+    let outcomes = i.insert_batch(&batch, None).await.unwrap();
     assert_eq!(outcomes.len(), 252);
     assert_eq!(outcomes[3], InsertOutcome::Duplicate, "already stored");
     assert_eq!(outcomes[251], InsertOutcome::Duplicate, "second of a repeated key");
     assert_eq!(outcomes.iter().filter(|o| **o == InsertOutcome::Inserted).count(), 250);
     assert_eq!(i.due(9, 1_000).await.unwrap().len(), 251);
+}
+
+/// Concurrent group commits (PostgreSQL's writers; SQLite's single writer serialises them):
+/// batches sharing keys in opposite orders store each key once and fail none (rows are
+/// inserted in key order, so no deadlock); a held batch is stored claimed, a settled one
+/// processed, and released deliveries are due again.
+async fn inbox_concurrent_batches_store_each_key_once(db: &TestDb) {
+    let replica = db.replica().await;
+    let delivery = |n: usize| crate::storage::NewDelivery {
+        key: format!("c{n:03}"),
+        event: "execution.completed".into(),
+        subject_id: Some("x".into()),
+        body: "{}".into(),
+        received_at: 10,
+        settled: n % 10 == 0,
+    };
+    let forward: Vec<_> = (0..300).map(delivery).collect();
+    let backward: Vec<_> = (0..300).rev().map(delivery).collect();
+    let holder = crate::storage::Holder { owner: "a", lease_secs: 30 };
+    let (mine, theirs) = (db.storage.inbox(), replica.inbox());
+    let (a, b) = tokio::join!(mine.insert_batch(&forward, Some(holder)), theirs.insert_batch(&backward, Some(holder)));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    for n in 0..300 {
+        let inserted = [a[n], b[299 - n]].iter().filter(|o| **o == InsertOutcome::Inserted).count();
+        assert_eq!(inserted, 1, "key {n} stored once");
+    }
+    let i = db.storage.inbox();
+    assert!(i.due(20, 1_000).await.unwrap().is_empty(), "held by a, or settled");
+    assert_eq!(i.unprocessed(1_000).await.unwrap().len(), 270, "the settled ones are processed");
+    let keys: Vec<String> = (0..300).map(|n| format!("c{n:03}")).collect();
+    i.release_many("b", &keys).await.unwrap();
+    assert!(i.due(20, 1_000).await.unwrap().is_empty(), "only the holder releases");
+    i.release_many("a", &keys[..50]).await.unwrap();
+    assert_eq!(i.due(20, 1_000).await.unwrap().len(), 45, "due again for the sweep");
+    assert_eq!(i.due(41, 1_000).await.unwrap().len(), 270, "all, once the lease ran out");
 }
 
 /// Issue 11 item 5: 100 deliveries that keep failing cannot hold back a fresh one: given up
@@ -498,6 +534,7 @@ both_backends!(
     inbox_claims_are_exclusive,
     inbox_claims_many_at_once,
     inbox_insert_batch_outcomes_in_order,
+    inbox_concurrent_batches_store_each_key_once,
     item5_dead_deliveries_do_not_block_the_queue,
     inbox_events_for_execution,
     sessions_store_round_trip,
