@@ -37,6 +37,8 @@ import time
 import urllib.parse
 from datetime import datetime, timezone
 
+import crash  # scripts/crash.py: the seeded runs its webhook deliveries are about
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.abspath(os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR", "target")))
 ANCHORS = os.path.abspath(os.path.join(ROOT, "..", "shared", "anchors"))
@@ -330,17 +332,22 @@ def write_pool(path, count, tag):
             f.write(f"sha256={hmac.new(key, body.encode(), hashlib.sha256).hexdigest()}\t{ts}\t{body}\n")
 
 
-def webhook_run(name, base, proc, seconds, warmup, out_dir, inbox=None, pg=False):
+def webhook_run(name, base, proc, seconds, warmup, out_dir, inbox=None, pg=False, seed=None):
     """Warm-up then the measured run of distinct deliveries against a running server. For ours
     (`inbox` given) it then waits until everything stored is processed, compares stored with
-    acknowledged, and adds the CPU per delivery of intake and processing together."""
+    acknowledged, and adds the CPU per delivery of intake and processing together. `seed(sql)`
+    (ours) stores a running execution for every other delivery first, as `make crash` does, so
+    half of them are about our runs and really processed (the run marked completed)."""
     lua, trees = os.path.join(LUA, "webhook.lua"), {"server": descendants(proc.pid)}
     if pg:
         trees["postgres"] = postgres_pids()
     runs = [(label, secs, os.path.join(out_dir, f"pool-{label}.txt"))
             for label, secs in (("warmup", warmup), ("run", seconds)) if secs]
     for label, secs, pool in runs:  # both pools first: nothing but the load runs during the load
-        write_pool(pool, int(30000 * secs) + 20000, f"{label}-{random.randint(0, 1 << 30)}")
+        count, tag = int(30000 * secs) + 20000, f"{label}-{random.randint(0, 1 << 30)}"
+        write_pool(pool, count, tag)
+        if seed:
+            seed(crash.seed_sql(f"bench-{tag}-", "postgres" if pg else "sqlite", count))
     acked, wraps, first = 0, 0, {k: cpu_ticks(p) for k, p in trees.items()}
     for label, secs, pool in runs:
         res = wrk(f"{base}/api/autogpt/webhook", lua, [pool, str(THREADS)], secs, trees,
@@ -470,10 +477,19 @@ ROWS = (  # label, value, unit, which way is better, goal (factor against Next.j
      lambda r: r["webhook"]["cpu_all_server"], "µs", "lower", None),
     ("POST webhook, distinct deliveries: all processed, after the load ended",
      lambda r: r["webhook"]["drain_s"], "s", "lower", None),
+    ("POST webhook, distinct, half about our runs (processed): req/s (vs Next.js's distinct)",
+     lambda r: r["webhook_ours"]["rps"], "req/s", "higher", 10),
+    ("POST webhook, distinct, half about our runs: CPU per delivery, intake and processing",
+     lambda r: r["webhook_ours"]["cpu_all_server"], "µs", "lower", None),
+    ("POST webhook, distinct, half about our runs: all processed, after the load ended",
+     lambda r: r["webhook_ours"]["drain_s"], "s", "lower", None),
     ("peak RSS after the runs", lambda r: r["harness"]["rss_mib"], "MiB", "lower", 16),
     ("cold start to the first 200 (median of 3)", lambda r: r["harness"]["cold_ms"], "ms", "lower", 20),
 )
-NEXT_ROW = {1: lambda r: r["harness"]["connect"]["cpu"]}  # signed in: compared with Next.js's /connect
+NEXT_ROW = {  # rows only ours has, compared with a Next.js figure
+    1: lambda r: r["harness"]["connect"]["cpu"],  # signed in, with its /connect
+    7: lambda r: r["webhook"]["rps"], 8: lambda r: r["webhook"]["cpu_all_server"], 9: lambda r: None,  # its distinct
+}
 
 
 def value(getter, results):
@@ -514,6 +530,7 @@ def details(results):
             ("harness GET /api/autogpt/authorize", lambda r: r["harness"]["auth"]),
             ("harness POST webhook (one body: duplicates for ours)", lambda r: r["harness"]["dup_hook"]),
             ("POST webhook, distinct deliveries", lambda r: r["webhook"]),
+            ("POST webhook, distinct, half about our runs", lambda r: r["webhook_ours"]),
             ("GET /connect signed in", lambda r: r["signed_in"]))
     for label, getter in runs:
         cells = [value(getter, results.get(k, {})) for k, _ in TARGETS]
@@ -521,8 +538,10 @@ def details(results):
                                                   f" / p99 {r['p99_ms']:.1f} ms, {int(r['non2xx'])} non-2xx"
                                                   for r in cells) + " |")
     lines.append("")
-    for key, title in TARGETS[1:]:
-        w = results.get(key, {}).get("webhook") or {}
+    for (key, title), run_key in ((t, k) for t in TARGETS[1:] for k in ("webhook", "webhook_ours")):
+        w = results.get(key, {}).get(run_key) or {}
+        if run_key == "webhook_ours":
+            title = f"{title}, half about our runs,"
         if "stored" in w:
             ok = w["acked"] <= w["stored"] <= w["acked"] + 2 * CONNECTIONS and not w["pending"]
             lines.append(f"- {title} intake: {w['acked']:,} deliveries acknowledged (warm-up included), "
@@ -631,24 +650,28 @@ def harness_for(key, args, ref, pg, out_dir, tmp):
     return harness(key, f"http://127.0.0.1:{port}", cmd, cwd, env, out_dir, args.duration, args.warmup)
 
 
-def webhooks_for(key, args, ref, pg, out_dir, tmp):
-    """The distinct-delivery run against one target, on a fresh database for ours."""
+def webhooks_for(key, args, ref, pg, out_dir, tmp, seeded=False):
+    """The distinct-delivery run against one target, on a fresh database for ours; `seeded`:
+    every other delivery about one of our runs (see `webhook_run`)."""
     port = free_port()
-    base, inbox = f"http://127.0.0.1:{port}", None
+    base, inbox, seed = f"http://127.0.0.1:{port}", None, None
     if key == "nextjs":
         proc = start("nextjs-webhook", ["node_modules/.bin/next", "start", "-p", str(port)], NEXT_ENV, ref,
                      f"{base}/connect", out_dir)
     else:
         if key == "sqlite":
-            db = os.path.join(tmp, "webhook.db")
+            db = os.path.join(tmp, f"webhook-{seeded}.db")
             url, inbox = f"sqlite://{db}", lambda: sqlite_inbox(db)
+            seed = lambda sql: crash.seed_sqlite(db, sql)  # noqa: E731
         else:
             url, schema = pg.fresh()
             inbox = lambda: pg.inbox(schema)  # noqa: E731
+            seed = lambda sql: crash.seed_postgres(pg.admin, schema, sql)  # noqa: E731
         proc = start("server-webhook", [SERVER], ours_env(port, url), ROOT, f"{base}/connect", out_dir)
     try:
         log(f"{key}: distinct webhook deliveries")
-        return webhook_run(key, base, proc, args.duration, args.warmup, out_dir, inbox, pg=key == "postgres")
+        return webhook_run(key, base, proc, args.duration, args.warmup, out_dir, inbox, pg=key == "postgres",
+                           seed=seed if seeded else None)
     finally:
         stop(proc)
 
@@ -673,10 +696,15 @@ def main():
         raise SystemExit(f"PostgreSQL not reachable at {pg.admin} (TEST_DATABASE_URL); use --skip-postgres")
     results, meta["load_before"] = {k: {} for k in targets}, loadavg()
     try:
-        for step, fn in (("harness", harness_for), ("webhook", webhooks_for)):
-            for key in targets if step in args.only else []:
-                os.makedirs(os.path.join(out, key), exist_ok=True)
-                results[key][step] = fn(key, args, ref, pg, os.path.join(out, key), tmp)
+        ours_runs = lambda *a: webhooks_for(*a, seeded=True)  # noqa: E731
+        for step, fn, only in (("harness", harness_for, "harness"), ("webhook", webhooks_for, "webhook"),
+                               ("webhook_ours", ours_runs, "webhook")):
+            for key in targets if only in args.only else []:
+                if step == "webhook_ours" and key == "nextjs":
+                    continue  # it has no runs: its figure is the distinct run's
+                d = os.path.join(out, key, step)
+                os.makedirs(d, exist_ok=True)
+                results[key][step] = fn(key, args, ref, pg, d, tmp)
         if "signed-in" in args.only and "sqlite" in targets:
             d = os.path.join(out, "signed-in")
             os.makedirs(d)

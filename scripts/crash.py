@@ -179,25 +179,31 @@ def inbox_postgres(admin_url, schema):
 SEEDED = 400_000  # deliveries numbered below this, every other one, are about runs of ours
 
 
-def seed_sql(run, dialect):
-    """A connection and a running execution for every even delivery number: those deliveries
-    are processed (the run marked completed), the odd ones are about runs that are not ours
-    (stored already processed). Both kinds must survive the kills."""
+def seed_sql(prefix, dialect, upto=SEEDED):
+    """A connection and a running execution `<prefix><n>` for every even n below `upto`:
+    deliveries about those are processed (the run marked completed), the odd ones are about
+    runs that are not ours (stored already processed). Both kinds must survive the kills.
+    (scripts/bench.py seeds its webhook runs the same way.)"""
     now = int(time.time())
     series = ("WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 2 FROM s WHERE n + 2 < {m}) "
-              "SELECT n FROM s" if dialect == "sqlite" else "SELECT generate_series(0, {m} - 1, 2) AS n").format(m=SEEDED)
+              "SELECT n FROM s" if dialect == "sqlite" else "SELECT generate_series(0, {m} - 1, 2) AS n").format(m=upto)
     return (f"INSERT INTO connections (id, user_sub, status, created_at, updated_at) "
-            f"VALUES ('crash-conn', 'crash-user', 'active', {now}, {now}); "
+            f"VALUES ('seed-conn', 'seed-user', 'active', {now}, {now}) ON CONFLICT DO NOTHING; "
             f"INSERT INTO executions (execution_id, connection_id, agent_id, status, inputs, created_at, updated_at) "
-            f"SELECT 'crash-{run}-' || n, 'crash-conn', 'agent', 'running', '{{}}', {now}, {now} FROM ({series}) AS q;")
+            f"SELECT '{prefix}' || n, 'seed-conn', 'agent', 'running', '{{}}', {now}, {now} FROM ({series}) AS q;")
 
 
-def seed_sqlite(path, run):
+def seed_sqlite(path, sql):
     db = sqlite3.connect(path, timeout=10)
     try:
-        db.executescript(seed_sql(run, "sqlite"))
+        db.executescript(sql)
     finally:
         db.close()
+
+
+def seed_postgres(admin_url, schema, sql):
+    subprocess.run(["psql", admin_url, "-q", "-v", "ON_ERROR_STOP=1", "-c", f"SET search_path TO {schema}; {sql}"],
+                   check=True)
 
 
 def runs_sqlite(path):
@@ -279,10 +285,9 @@ def main():
             restarted_at = s.start()
         # The schema exists once a server answered (it migrates at start).
         if args.backend == "sqlite":
-            seed_sqlite(path, run)
+            seed_sqlite(path, seed_sql(f"crash-{run}-", "sqlite"))
         else:
-            subprocess.run(["psql", args.pg, "-q", "-v", "ON_ERROR_STOP=1", "-c",
-                            f"SET search_path TO {schema}; {seed_sql(run, 'postgres')}"], check=True)
+            seed_postgres(args.pg, schema, seed_sql(f"crash-{run}-", "postgres"))
         victim = servers[0]
         with Load([s.port for s in servers], args.clients, run) as load:
             for _ in range(KILLS):

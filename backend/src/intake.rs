@@ -11,17 +11,15 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::services::webhooks::{LEASE_SECS, foreign};
-use crate::storage::{Backend, Holder, InboxRecord, InsertOutcome, NewDelivery, Storage, StorageError};
+use crate::storage::{Holder, InboxRecord, InsertOutcome, NewDelivery, Storage, StorageError};
 
 /// Deliveries one transaction takes at most.
 const MAX_BATCH: usize = 512;
 /// Requests that may wait for the writer (beyond, senders wait: back-pressure).
 const QUEUE: usize = 8_192;
-/// Concurrent writers (transactions) on PostgreSQL.
-const PG_WRITERS: usize = 3;
 /// Body bytes handed to the processor and not processed yet, at most: a batch beyond this
 /// waits in the inbox for the sweep instead, so a backlog of large bodies cannot grow memory.
 const HANDED_OVER_BYTES: usize = 16 << 20;
@@ -49,21 +47,10 @@ impl Intake {
     /// processing go to `stored`, held by `owner`.
     pub fn start(storage: Storage, owner: String, stored: mpsc::Sender<Handover>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let rx = Arc::new(Mutex::new(rx));
-        // SQLite has one writer at a time anyway. PostgreSQL commits over the network: while
-        // one transaction waits for its commit, the next batch is written by another writer
-        // (a key in two of them is stored by one; the unique index makes the other wait and
-        // see it as a duplicate).
-        let writers = match storage.backend() {
-            Backend::Sqlite => 1,
-            Backend::Postgres => PG_WRITERS,
-        };
         let backlog = Arc::new(AtomicBool::new(false));
         let budget = Arc::new(Semaphore::new(HANDED_OVER_BYTES));
-        let writer = Arc::new(Writer { storage, owner, stored, budget, backlog: Arc::clone(&backlog) });
-        for _ in 0..writers {
-            tokio::spawn(Arc::clone(&writer).run(Arc::clone(&rx)));
-        }
+        let writer = Writer { storage, owner, stored, budget, backlog: Arc::clone(&backlog) };
+        tokio::spawn(writer.run(rx));
         Self { tx, backlog }
     }
 
@@ -91,12 +78,11 @@ struct Writer {
 }
 
 impl Writer {
-    async fn run(self: Arc<Self>, rx: Arc<Mutex<mpsc::Receiver<(NewDelivery, Reply)>>>) {
+    async fn run(self, mut rx: mpsc::Receiver<(NewDelivery, Reply)>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         // `recv_many` waits for the first request, then takes whatever else is queued: what
-        // arrived during the previous commit rides in this one. The lock is held only while
-        // taking a batch.
-        while rx.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // arrived during the previous commit rides in this one.
+        while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
             let (mut deliveries, replies): (Vec<NewDelivery>, Vec<Reply>) = batch.drain(..).unzip();
             self.settle(&mut deliveries).await;
             let holder = Holder { owner: &self.owner, lease_secs: LEASE_SECS };

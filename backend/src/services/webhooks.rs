@@ -6,6 +6,7 @@
 use autogpt::types::{ExecutionStatus, WebhookEnvelope, WebhookEvent};
 use autogpt::webhook::WebhookRejection;
 use axum::http::HeaderMap;
+use futures::StreamExt as _;
 use time::OffsetDateTime;
 
 use super::agents::apply;
@@ -113,6 +114,9 @@ async fn process(ctx: &Context, record: &InboxRecord) -> Result<(), String> {
 /// and a restarted instance releases its previous incarnation's leases at once
 /// ([`recover`]).
 pub(crate) const LEASE_SECS: i64 = 30;
+/// Deliveries processed at once on PostgreSQL (under its pool of ten connections, which
+/// requests and the intake share).
+const PG_CONCURRENCY: usize = 6;
 /// Attempts before a delivery is given up for good (kept, marked dead, counted in metrics).
 pub const MAX_ATTEMPTS: i64 = 10;
 /// How many due deliveries one sweep takes at a time.
@@ -192,18 +196,29 @@ async fn process_claimed(ctx: &Context, claimed: Vec<InboxRecord>) -> usize {
             }
         }
     };
-    let mut done = Vec::with_capacity(claimed.len());
-    for record in &claimed {
-        if foreign(&record.event, record.subject_id.as_deref(), &ours) || finish(ctx, record).await {
-            done.push(record.idempotency_key.clone());
-        }
-    }
+    // Several at a time on PostgreSQL, where each is a few round trips; one at a time on
+    // SQLite, whose single writer would only make the others wait. Order does not matter:
+    // the storage refuses backward moves, so a `started` after a `completed` changes nothing.
+    let concurrency = match ctx.storage.backend() {
+        crate::storage::Backend::Sqlite => 1,
+        crate::storage::Backend::Postgres => PG_CONCURRENCY,
+    };
+    // (Futures made up front by a named `async fn`: lazy, so at most `concurrency` run.)
+    let each: Vec<_> = claimed.iter().map(|record| settle(ctx, record, &ours)).collect();
+    let done: Vec<String> =
+        futures::stream::iter(each).buffer_unordered(concurrency).filter_map(std::future::ready).collect().await;
     // A crash before this line leaves them claimed: taken back at the restart, processed
     // again (processing is idempotent), as for one delivery.
     if let Err(e) = inbox.mark_processed_many(&done, ctx.now()).await {
         tracing::warn!(error = %e, "could not mark webhooks processed");
     }
     claimed.len()
+}
+
+/// A claimed delivery's key once it needs nothing more: nothing to apply, or applied.
+async fn settle(ctx: &Context, record: &InboxRecord, ours: &std::collections::HashSet<String>) -> Option<String> {
+    let done = foreign(&record.event, record.subject_id.as_deref(), ours) || finish(ctx, record).await;
+    done.then(|| record.idempotency_key.clone())
 }
 
 /// Processes a claimed delivery: true when it succeeded (the caller marks it processed); a

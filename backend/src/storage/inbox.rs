@@ -144,8 +144,8 @@ impl<'a> Inbox<'a> {
     ) -> Result<Vec<InsertOutcome>, StorageError> {
         let mut tx = self.storage.pool().begin().await?;
         let mut inserted = std::collections::HashSet::with_capacity(batch.len());
-        // In key order: concurrent batches (PostgreSQL's writers) then lock shared keys in the
-        // same order, so a key in two of them makes one wait, never deadlock.
+        // In key order: concurrent batches (replicas' writers on one PostgreSQL) then lock
+        // shared keys in the same order, so a key in two of them makes one wait, never deadlock.
         let mut sorted: Vec<&NewDelivery> = batch.iter().collect();
         sorted.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         let mut rest = sorted.as_slice();

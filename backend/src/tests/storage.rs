@@ -375,7 +375,7 @@ async fn inbox_insert_batch_outcomes_in_order(db: &TestDb) {
     assert_eq!(i.due(9, 1_000).await.unwrap().len(), 251);
 }
 
-/// Concurrent group commits (PostgreSQL's writers; SQLite's single writer serialises them):
+/// Concurrent group commits (two replicas' writers; on SQLite one waits for the other):
 /// batches sharing keys in opposite orders store each key once and fail none (rows are
 /// inserted in key order, so no deadlock); a held batch is stored claimed, a settled one
 /// processed, and released deliveries are due again.
