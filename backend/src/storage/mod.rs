@@ -123,11 +123,6 @@ impl SqliteSync {
     }
 }
 
-/// Page cache per SQLite connection, KiB. SQLite's default is 2 MiB each, most of our heap
-/// after a webhook burst; the hot pages (indexes, the inbox's tail) fit in far less, and the
-/// rest is in the OS's page cache anyway.
-const SQLITE_CACHE_KIB: u32 = 512;
-
 /// SQLite waits this long for a competing writer instead of failing with `SQLITE_BUSY`.
 const SQLITE_BUSY_TIMEOUT_MS: u64 = 5_000;
 
@@ -161,8 +156,7 @@ impl Storage {
                         conn.execute(
                             format!(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
-                                 PRAGMA cache_size = -{SQLITE_CACHE_KIB};",
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};",
                                 sync.pragma()
                             )
                             .as_str(),

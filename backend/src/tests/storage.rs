@@ -387,7 +387,7 @@ async fn inbox_concurrent_batches_store_each_key_once(db: &TestDb) {
         subject_id: Some("x".into()),
         body: "{}".into(),
         received_at: 10,
-        settled: n % 10 == 0,
+        settled: n.is_multiple_of(10),
     };
     let forward: Vec<_> = (0..300).map(delivery).collect();
     let backward: Vec<_> = (0..300).rev().map(delivery).collect();
