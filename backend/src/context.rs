@@ -270,7 +270,8 @@ impl Context {
             watching: Default::default(),
         }));
         // Off the request path; it holds the services weakly, so it ends with them.
-        tokio::spawn(crate::services::webhooks::process_stored(Arc::downgrade(&ctx.0), to_process));
+        let backlog = ctx.intake.backlog();
+        tokio::spawn(crate::services::webhooks::process_stored(Arc::downgrade(&ctx.0), to_process, backlog));
         Ok(ctx)
     }
 

@@ -9,9 +9,8 @@
 //! if it falls behind, they wait in the inbox for the upkeep sweep (they are durable already).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::services::webhooks::{LEASE_SECS, foreign};
 use crate::storage::{Holder, InboxRecord, InsertOutcome, NewDelivery, Storage, StorageError};
@@ -34,7 +33,7 @@ type Reply = oneshot::Sender<Result<InsertOutcome, String>>;
 #[derive(Clone, Debug)]
 pub struct Intake {
     tx: mpsc::Sender<(NewDelivery, Reply)>,
-    backlog: Arc<AtomicBool>,
+    backlog: Arc<Notify>,
 }
 
 /// A store that did not commit.
@@ -47,18 +46,18 @@ impl Intake {
     /// processing go to `stored`, held by `owner`.
     pub fn start(storage: Storage, owner: String, stored: mpsc::Sender<Handover>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let backlog = Arc::new(AtomicBool::new(false));
+        let backlog = Arc::new(Notify::new());
         let budget = Arc::new(Semaphore::new(HANDED_OVER_BYTES));
         let writer = Writer { storage, owner, stored, budget, backlog: Arc::clone(&backlog) };
         tokio::spawn(writer.run(rx));
         Self { tx, backlog }
     }
 
-    /// True once since stored deliveries were left to the sweep (the processor's queue was
-    /// full): the processor then sweeps after its batch, instead of leaving them for the next
-    /// upkeep tick.
-    pub fn take_backlog(&self) -> bool {
-        self.backlog.swap(false, Ordering::AcqRel)
+    /// Notified when stored deliveries were left in the inbox (the processor's queue or byte
+    /// budget was full): the processor sweeps then, instead of leaving them for the next
+    /// upkeep tick. A notification while nobody waits is kept for the next wait.
+    pub fn backlog(&self) -> Arc<Notify> {
+        Arc::clone(&self.backlog)
     }
 
     /// Stores one delivery; returns once the transaction holding it committed.
@@ -74,7 +73,7 @@ struct Writer {
     owner: String,
     stored: mpsc::Sender<Handover>,
     budget: Arc<Semaphore>,
-    backlog: Arc<AtomicBool>,
+    backlog: Arc<Notify>,
 }
 
 impl Writer {
@@ -148,7 +147,7 @@ impl Writer {
             // Their lease runs out instead.
             tracing::warn!(error = %e, "could not release webhook deliveries for the sweep");
         }
-        self.backlog.store(true, Ordering::Release);
+        self.backlog.notify_one();
     }
 }
 

@@ -133,16 +133,23 @@ fn backoff_secs(attempts: i64) -> i64 {
 pub(crate) async fn process_stored(
     ctx: std::sync::Weak<crate::context::Inner>,
     mut batches: tokio::sync::mpsc::Receiver<crate::intake::Handover>,
+    backlog: std::sync::Arc<tokio::sync::Notify>,
 ) {
-    // The permit is released when the batch is done with.
-    while let Some((records, _permit)) = batches.recv().await {
-        let Some(ctx) = Context::from_weak(&ctx) else { return };
-        // Stored claimed by this instance (`intake`): no claim statement.
-        process_claimed(&ctx, records).await;
-        // What the intake could not hand over is due in the inbox: taken now, not at the
-        // next upkeep tick.
-        if ctx.intake.take_backlog() {
-            sweep(&ctx).await;
+    loop {
+        tokio::select! {
+            // The permit is released when the batch is done with.
+            batch = batches.recv() => {
+                let Some((records, _permit)) = batch else { return };
+                let Some(ctx) = Context::from_weak(&ctx) else { return };
+                // Stored claimed by this instance (`intake`): no claim statement.
+                process_claimed(&ctx, records).await;
+            }
+            // What the intake could not hand over is due in the inbox: taken now, not at the
+            // next upkeep tick.
+            () = backlog.notified() => {
+                let Some(ctx) = Context::from_weak(&ctx) else { return };
+                sweep(&ctx).await;
+            }
         }
     }
 }

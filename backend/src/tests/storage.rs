@@ -410,6 +410,36 @@ async fn inbox_concurrent_batches_store_each_key_once(db: &TestDb) {
     assert_eq!(i.due(41, 1_000).await.unwrap().len(), 270, "all, once the lease ran out");
 }
 
+/// The intake hands stored deliveries to the processor while its queue has room; a batch that
+/// does not fit is released in the inbox (due for the sweep at once, not after its lease) and
+/// the processor is woken to sweep. Deliveries about runs that are not ours are stored processed.
+async fn intake_overflow_is_released_and_announced(db: &TestDb) {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let intake = crate::intake::Intake::start(db.storage.clone(), "a".into(), tx);
+    let backlog = intake.backlog();
+    let delivery = |key: &str, event: &str| crate::storage::NewDelivery {
+        key: key.to_owned(),
+        event: event.to_owned(),
+        subject_id: Some(format!("{key}-subject")),
+        body: "{}".into(),
+        received_at: 100,
+        settled: false,
+    };
+    assert_eq!(intake.store(delivery("k1", "grant.revoked")).await.unwrap(), InsertOutcome::Inserted);
+    assert_eq!(intake.store(delivery("k2", "grant.revoked")).await.unwrap(), InsertOutcome::Inserted);
+    assert_eq!(intake.store(delivery("k3", "execution.completed")).await.unwrap(), InsertOutcome::Inserted);
+    tokio::time::timeout(std::time::Duration::from_secs(5), backlog.notified()).await.expect("the processor is woken");
+    let i = db.storage.inbox();
+    let due: Vec<String> = i.due(101, 10).await.unwrap().into_iter().map(|r| r.idempotency_key).collect();
+    assert_eq!(due, ["k2"], "k1 is held for the processor, k2 released, k3 not ours");
+    let (handed, _permit) = rx.recv().await.unwrap();
+    assert_eq!(handed.iter().map(|r| r.idempotency_key.as_str()).collect::<Vec<_>>(), ["k1"]);
+    assert_eq!(handed[0].body, "{}", "handed over with its body");
+    let unprocessed: Vec<String> = i.unprocessed(10).await.unwrap().into_iter().map(|r| r.idempotency_key).collect();
+    assert_eq!(unprocessed, ["k1", "k2"], "k3 was stored processed");
+    assert_eq!(intake.store(delivery("k1", "grant.revoked")).await.unwrap(), InsertOutcome::Duplicate);
+}
+
 /// Issue 11 item 5: 100 deliveries that keep failing cannot hold back a fresh one: given up
 /// for good after the last attempt (kept, counted), retries wait for their due time, the most
 /// overdue first; a restarted instance releases what it held.
@@ -535,6 +565,7 @@ both_backends!(
     inbox_claims_many_at_once,
     inbox_insert_batch_outcomes_in_order,
     inbox_concurrent_batches_store_each_key_once,
+    intake_overflow_is_released_and_announced,
     item5_dead_deliveries_do_not_block_the_queue,
     inbox_events_for_execution,
     sessions_store_round_trip,
