@@ -141,8 +141,9 @@ pub(crate) async fn process_stored(
             batch = batches.recv() => {
                 let Some((records, _permit)) = batch else { return };
                 let Some(ctx) = Context::from_weak(&ctx) else { return };
-                // Stored claimed by this instance (`intake`): no claim statement.
-                process_claimed(&ctx, records).await;
+                // Stored claimed by this instance, and only if about runs of ours (`intake`
+                // looked them up): no claim statement, no second lookup.
+                process_claimed(&ctx, records, &Ours::Checked).await;
             }
             // What the intake could not hand over is due in the inbox: taken now, not at the
             // next upkeep tick.
@@ -181,28 +182,40 @@ async fn process_records(ctx: &Context, records: Vec<InboxRecord>) -> usize {
             Some(r)
         })
         .collect();
-    process_claimed(ctx, claimed).await
+    let ours = Ours::Known(known_subjects(ctx, &claimed).await);
+    process_claimed(ctx, claimed, &ours).await
+}
+
+/// Which claimed deliveries are about runs of ours.
+enum Ours {
+    /// The intake checked already (it stores the others processed). If its lookup failed,
+    /// applying a foreign one finds no run and changes nothing.
+    Checked,
+    /// These executions are ours; execution events about any other are skipped.
+    Known(std::collections::HashSet<String>),
+}
+
+/// An execution event about a run that is not ours changes nothing: found in one query and
+/// marked processed with the rest, instead of one lookup each.
+async fn known_subjects(ctx: &Context, claimed: &[InboxRecord]) -> std::collections::HashSet<String> {
+    let subjects: Vec<&str> =
+        claimed.iter().filter(|r| r.event.starts_with("execution.")).filter_map(|r| r.subject_id.as_deref()).collect();
+    if subjects.is_empty() {
+        return Default::default();
+    }
+    match ctx.storage.executions().known(&subjects).await {
+        Ok(ours) => ours,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the executions; processing one by one");
+            subjects.iter().map(|s| (*s).to_owned()).collect()
+        }
+    }
 }
 
 /// Processes deliveries this instance holds; one statement marks them all processed, so
 /// processing keeps up with the group-committed intake. Returns how many.
-async fn process_claimed(ctx: &Context, claimed: Vec<InboxRecord>) -> usize {
+async fn process_claimed(ctx: &Context, claimed: Vec<InboxRecord>, ours: &Ours) -> usize {
     let inbox = ctx.storage.inbox();
-    // An execution event about a run that is not ours changes nothing: found in one query
-    // and marked processed with the rest, instead of one lookup each.
-    let subjects: Vec<&str> =
-        claimed.iter().filter(|r| r.event.starts_with("execution.")).filter_map(|r| r.subject_id.as_deref()).collect();
-    let ours = if subjects.is_empty() {
-        Default::default()
-    } else {
-        match ctx.storage.executions().known(&subjects).await {
-            Ok(ours) => ours,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read the executions; processing one by one");
-                subjects.iter().map(|s| (*s).to_owned()).collect()
-            }
-        }
-    };
     // Several at a time on PostgreSQL, where each is a few round trips; one at a time on
     // SQLite, whose single writer would only make the others wait. Order does not matter:
     // the storage refuses backward moves, so a `started` after a `completed` changes nothing.
@@ -211,7 +224,7 @@ async fn process_claimed(ctx: &Context, claimed: Vec<InboxRecord>) -> usize {
         crate::storage::Backend::Postgres => PG_CONCURRENCY,
     };
     // (Futures made up front by a named `async fn`: lazy, so at most `concurrency` run.)
-    let each: Vec<_> = claimed.iter().map(|record| settle(ctx, record, &ours)).collect();
+    let each: Vec<_> = claimed.iter().map(|record| complete(ctx, record, ours)).collect();
     let done: Vec<String> =
         futures::stream::iter(each).buffer_unordered(concurrency).filter_map(std::future::ready).collect().await;
     // A crash before this line leaves them claimed: taken back at the restart, processed
@@ -223,8 +236,12 @@ async fn process_claimed(ctx: &Context, claimed: Vec<InboxRecord>) -> usize {
 }
 
 /// A claimed delivery's key once it needs nothing more: nothing to apply, or applied.
-async fn settle(ctx: &Context, record: &InboxRecord, ours: &std::collections::HashSet<String>) -> Option<String> {
-    let done = foreign(&record.event, record.subject_id.as_deref(), ours) || finish(ctx, record).await;
+async fn complete(ctx: &Context, record: &InboxRecord, ours: &Ours) -> Option<String> {
+    let skip = match ours {
+        Ours::Checked => false,
+        Ours::Known(ours) => foreign(&record.event, record.subject_id.as_deref(), ours),
+    };
+    let done = skip || finish(ctx, record).await;
     done.then(|| record.idempotency_key.clone())
 }
 
